@@ -1,0 +1,53 @@
+//! One error type for the crate. Each variant is a CPython exception made typed; the
+//! `Display` text is CPython's message where CPython fixes one.
+
+use core::fmt;
+
+/// What went wrong. Misuse is always an `Err`, never a panic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A bad argument (CPython's `ValueError`), e.g. a negative timeout.
+    InvalidArgument(&'static str),
+    /// A timeout too large for the platform (CPython's `OverflowError`).
+    Overflow(&'static str),
+    /// `Lock::release` of an unlocked lock (`RuntimeError: release unlocked lock`).
+    ReleaseUnlocked,
+    /// `Thread::start` a second time (`RuntimeError`).
+    AlreadyStarted,
+    /// `Thread::join` before `start` (`RuntimeError`).
+    NotStarted,
+    /// A thread joining itself (`RuntimeError`).
+    JoinSelf,
+    /// Joining a thread this crate did not start (`RuntimeError`, gh-106236).
+    JoinForeign,
+    /// Setting `daemon` after `start` (`RuntimeError`).
+    DaemonAfterStart,
+    /// The OS or the browser refused to run another thread (`RuntimeError`/`ThreadError`).
+    SpawnFailed(String),
+    /// A call that would have to wait was made where waiting is impossible: the browser's
+    /// main thread (`Atomics.wait` traps there). The non-blocking forms work everywhere.
+    WouldBlockOnMainThread(&'static str),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidArgument(m) | Error::Overflow(m) => f.write_str(m),
+            Error::ReleaseUnlocked => f.write_str("release unlocked lock"),
+            Error::AlreadyStarted => f.write_str("threads can only be started once"),
+            Error::NotStarted => f.write_str("cannot join thread before it is started"),
+            Error::JoinSelf => f.write_str("cannot join current thread"),
+            Error::JoinForeign => f.write_str("cannot join a thread not started by this library"),
+            Error::DaemonAfterStart => f.write_str("cannot set daemon status of active thread"),
+            Error::SpawnFailed(why) => write!(f, "can't start new thread: {why}"),
+            Error::WouldBlockOnMainThread(op) => write!(
+                f,
+                "{op} would block the browser's main thread; run blocking code in a worker \
+                 thread or use the non-blocking form"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

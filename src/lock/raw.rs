@@ -1,0 +1,116 @@
+//! The lock word under both [`Lock`](super::Lock) and the crate's internal `Mutex<T>`:
+//! a 32-bit atomic with three named states, an inline fast path and a cold contended path
+//! over the seam (the shape of std's `sys/sync/mutex/futex.rs`).
+//!
+//! | state       | meaning                                   | who moves it there            |
+//! |-------------|-------------------------------------------|-------------------------------|
+//! | `UNLOCKED`  | free                                      | `unlock`                      |
+//! | `LOCKED`    | held, and no thread waits (fast path)     | `try_lock` (CAS from UNLOCKED)|
+//! | `CONTENDED` | held, and a thread may wait on the word   | a locker about to wait        |
+//!
+//! `unlock` swaps in `UNLOCKED` and calls `wake_one` only if the old state was `CONTENDED`, so
+//! an uncontended acquire+release is two atomic instructions and no system call. A woken
+//! thread re-takes the lock as `CONTENDED` (it cannot know whether others still wait), which
+//! at worst costs one unneeded wake later.
+
+use crate::primitive::{AtomicU32, Ordering::*};
+use crate::sys::futex;
+use crate::time::Deadline;
+
+const UNLOCKED: u32 = 0;
+const LOCKED: u32 = 1;
+const CONTENDED: u32 = 2;
+
+/// How many times a locker re-reads a `LOCKED` word before it parks. The holder of a short
+/// critical section on the other core usually releases within this window, and a park +
+/// wake round trip costs about 15 µs on the VMs we measured.
+const SPIN_LIMIT: u32 = 100;
+
+pub(crate) struct RawLock {
+    state: AtomicU32,
+}
+
+impl RawLock {
+    pub(crate) const fn new() -> RawLock {
+        RawLock {
+            state: AtomicU32::new(UNLOCKED),
+        }
+    }
+
+    /// One CAS. Acquire: the holder sees everything the previous holder wrote before unlocking.
+    #[inline]
+    pub(crate) fn try_lock(&self) -> bool {
+        self.state
+            .compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed)
+            .is_ok()
+    }
+
+    #[inline]
+    pub(crate) fn is_locked(&self) -> bool {
+        self.state.load(Relaxed) != UNLOCKED
+    }
+
+    /// Releases. Returns `false` (and changes nothing) if the lock was not held.
+    /// Release ordering publishes the critical section to the next holder. Never blocks.
+    #[inline]
+    pub(crate) fn unlock(&self) -> bool {
+        match self.state.swap(UNLOCKED, Release) {
+            UNLOCKED => false,
+            CONTENDED => {
+                futex::wake_one(&self.state);
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// Waits for the lock until `deadline` (`None`: forever). Returns whether it was taken.
+    /// The caller has checked that this thread may block.
+    #[cold]
+    pub(crate) fn lock_contended(&self, deadline: Option<Deadline>) -> bool {
+        let mut state = self.spin();
+        if state == UNLOCKED {
+            match self.state.compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed) {
+                Ok(_) => return true,
+                Err(s) => state = s,
+            }
+        }
+        loop {
+            // Mark the word CONTENDED before sleeping so that the holder's unlock wakes us.
+            // If the swap finds it UNLOCKED we took it (as CONTENDED: others may still sleep).
+            if state != CONTENDED && self.state.swap(CONTENDED, Acquire) == UNLOCKED {
+                return true;
+            }
+            let timeout = match deadline {
+                None => None,
+                Some(d) => match d.remaining() {
+                    Some(left) => Some(left),
+                    None => return false,
+                },
+            };
+            futex::wait(&self.state, CONTENDED, timeout);
+            state = self.spin();
+        }
+    }
+
+    /// Busy-waits without writing: no park if the holder gets out quickly. Used where a
+    /// thread cannot park (the browser's main thread) for the crate's own short critical
+    /// sections only; never for user-visible locks.
+    pub(crate) fn lock_spinning(&self) {
+        while !self.try_lock() {
+            core::hint::spin_loop();
+        }
+    }
+
+    fn spin(&self) -> u32 {
+        let mut spins = SPIN_LIMIT;
+        loop {
+            let state = self.state.load(Relaxed);
+            if state != LOCKED || spins == 0 {
+                return state;
+            }
+            core::hint::spin_loop();
+            spins -= 1;
+        }
+    }
+}

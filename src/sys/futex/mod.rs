@@ -1,0 +1,81 @@
+//! The seam: every blocking primitive in this crate is written once over these three calls.
+//!
+//! ```text
+//! wait(word, expected, timeout)   block while `word` holds `expected` (or until the timeout)
+//! wake_one(word)                  wake at least one thread waiting on `word`, if any
+//! wake_all(word)                  wake every thread waiting on `word`
+//! ```
+//!
+//! One file per platform implements them:
+//!
+//! | platform                          | file               | mechanism                              |
+//! |-----------------------------------|--------------------|----------------------------------------|
+//! | Linux                             | `linux.rs`         | `futex(FUTEX_WAIT/WAKE_PRIVATE)`       |
+//! | wasm32 with atomics (Web Workers) | `wasm.rs`          | `memory.atomic.wait32` / `notify`      |
+//! | every other OS, or feature `portable-seam` | `parking_table.rs` | a hashed table of std `Mutex` + `Condvar` |
+//!
+//! # What the seam does NOT promise
+//! - **Spurious wake-ups.** `wait` may return [`WaitOutcome::Woken`] although nobody called
+//!   `wake_*` and the word still holds `expected`. Callers re-check their condition in a loop.
+//! - **Fairness or order.** `wake_one` wakes *some* waiter, not the oldest one.
+//! - **Exact timeouts.** A timed wait may return a little late (scheduling), never early by
+//!   more than the clock's resolution. Callers that need a deadline keep their own.
+//! - **Blocking everywhere.** The browser's main thread cannot wait. Primitives check
+//!   [`can_block`] before calling `wait` and return a typed error instead; calling `wait` there
+//!   anyway returns at once, as a spurious wake-up (never a trap).
+//! - **Memory ordering.** The seam orders nothing. Primitives use Acquire/Release on their own
+//!   state word; `wait` only compares the value.
+
+use crate::primitive::AtomicU32;
+use core::time::Duration;
+
+/// How a [`wait`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitOutcome {
+    /// Woken by `wake_*`, or the value already differed, or a spurious wake-up.
+    Woken,
+    /// The timeout passed.
+    TimedOut,
+}
+
+#[cfg(all(target_os = "linux", not(feature = "portable-seam"), not(loom)))]
+#[path = "linux.rs"]
+mod imp;
+
+#[cfg(all(target_arch = "wasm32", not(loom)))]
+#[path = "wasm.rs"]
+mod imp;
+
+#[cfg(any(
+    loom,
+    all(
+        not(target_arch = "wasm32"),
+        any(not(target_os = "linux"), feature = "portable-seam")
+    )
+))]
+#[path = "parking_table.rs"]
+mod imp;
+
+/// Blocks while `word` holds `expected`, up to `timeout` (`None`: forever).
+#[inline]
+pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitOutcome {
+    imp::wait(word, expected, timeout)
+}
+
+/// Wakes one thread blocked in [`wait`] on `word`. Never blocks.
+#[inline]
+pub fn wake_one(word: &AtomicU32) {
+    imp::wake_one(word)
+}
+
+/// Wakes every thread blocked in [`wait`] on `word`. Never blocks.
+#[inline]
+pub fn wake_all(word: &AtomicU32) {
+    imp::wake_all(word)
+}
+
+/// Whether the calling thread may block. False only on the browser's main thread.
+#[inline]
+pub fn can_block() -> bool {
+    crate::sys::can_block()
+}

@@ -1,0 +1,381 @@
+//! `threading.Thread`: a builder for the target, name and daemon flag; `start`, `join` with a
+//! timeout, identity, and an observable lifecycle ([`ThreadState`]).
+//!
+//! Natively a thread is an OS thread. In a browser it runs on a pooled Web Worker sharing the
+//! module's memory (see `src/sys/wasm/README.md`); the API is the same.
+
+mod excepthook;
+mod registry;
+mod state;
+
+pub use excepthook::{
+    default_excepthook, format_exception, reset_excepthook, set_excepthook, ExceptHookArgs,
+};
+pub use registry::{
+    active_count, current_thread, enumerate, get_ident, get_native_id, main_thread,
+};
+pub use state::ThreadState;
+
+pub(crate) use registry::{current_ident_for_trace, with_current};
+pub(crate) use state::Blocked;
+
+use crate::error::Error;
+use crate::internal::Mutex;
+use crate::primitive::{AtomicBool, AtomicU32, AtomicU64, Ordering::*};
+use crate::sys::futex;
+use crate::time::IntoTimeout;
+use crate::trace::{self, Kind};
+use state::StateCell;
+use std::fmt;
+use std::sync::Arc;
+
+type Target = Box<dyn FnOnce() + Send + 'static>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    /// Made with [`Builder`] / [`Thread::new`].
+    Created,
+    /// The process's first thread.
+    Main,
+    /// A thread this crate did not start, seen through `current_thread()`.
+    Foreign,
+}
+
+/// One thread of control, shared by handle (cloning a `Thread` clones the handle).
+#[derive(Clone)]
+pub struct Thread {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    origin: Origin,
+    name: Mutex<String>,
+    daemon: AtomicBool,
+    started: AtomicBool,
+    /// 0 until started; then a trace id (threads and primitives share one id space).
+    ident: AtomicU64,
+    /// 0 until the thread runs, then native id + 1.
+    native_id: AtomicU64,
+    /// The join word: 0 while running, 1 once the target has returned.
+    finished: AtomicU32,
+    panicked: AtomicBool,
+    pub(crate) state: StateCell,
+    target: Mutex<Option<Target>>,
+}
+
+impl Inner {
+    fn new(origin: Origin, name: String, daemon: bool, target: Option<Target>) -> Inner {
+        Inner {
+            origin,
+            name: Mutex::new(name),
+            daemon: AtomicBool::new(daemon),
+            started: AtomicBool::new(false),
+            ident: AtomicU64::new(0),
+            native_id: AtomicU64::new(0),
+            finished: AtomicU32::new(0),
+            panicked: AtomicBool::new(false),
+            state: StateCell::new(),
+            target: Mutex::new(target),
+        }
+    }
+
+    fn set_native_id(&self, id: u64) {
+        self.native_id.store(id.wrapping_add(1), Relaxed);
+    }
+}
+
+static NAME_COUNTER: AtomicU64 = AtomicU64::new(1);
+
+fn next_name(prefix: &str) -> String {
+    format!("{prefix}-{}", NAME_COUNTER.fetch_add(1, Relaxed))
+}
+
+/// The short name of a target's type for CPython's default `"Thread-N (func)"`: the last path
+/// segment of a function item; `None` for closures.
+fn target_name<F>() -> Option<&'static str> {
+    let full = std::any::type_name::<F>();
+    if full.ends_with("}}") {
+        return None;
+    }
+    full.rsplit("::").next()
+}
+
+/// Configures a [`Thread`] before it exists (CPython's constructor keywords).
+#[derive(Default)]
+#[must_use]
+pub struct Builder {
+    name: Option<String>,
+    daemon: Option<bool>,
+    target: Option<(Target, Option<&'static str>)>,
+}
+
+impl Builder {
+    /// A builder with no target (the thread then does nothing), a default name, and the
+    /// creating thread's daemon flag.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// The thread's name. An empty name means "no name", as in CPython.
+    pub fn name(mut self, name: impl Into<String>) -> Builder {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Whether the thread is a daemon (default: inherited from the creating thread).
+    pub fn daemon(mut self, daemon: bool) -> Builder {
+        self.daemon = Some(daemon);
+        self
+    }
+
+    /// What the thread runs. Arguments are captured by the closure.
+    pub fn target<F: FnOnce() + Send + 'static>(mut self, f: F) -> Builder {
+        self.target = Some((Box::new(f), target_name::<F>()));
+        self
+    }
+
+    /// Creates the thread (state `New`; nothing runs until [`Thread::start`]).
+    pub fn build(self) -> Thread {
+        let (target, fn_name) = match self.target {
+            Some((t, n)) => (Some(t), n),
+            None => (None, None),
+        };
+        let name = match self.name.filter(|n| !n.is_empty()) {
+            Some(n) => n,
+            None => match fn_name {
+                Some(f) => format!("{} ({f})", next_name("Thread")),
+                None => next_name("Thread"),
+            },
+        };
+        let daemon = self
+            .daemon
+            .unwrap_or_else(|| current_thread().daemon());
+        Thread::from_inner(Inner::new(Origin::Created, name, daemon, target))
+    }
+}
+
+impl Thread {
+    fn from_inner(inner: Inner) -> Thread {
+        Thread {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// A thread that will run `target` (default name and daemon flag).
+    pub fn new<F: FnOnce() + Send + 'static>(target: F) -> Thread {
+        Builder::new().target(target).build()
+    }
+
+    /// A [`Builder`].
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// Starts the thread. Never blocks, so it may be called on the browser's main thread.
+    ///
+    /// Errors: [`Error::AlreadyStarted`] on a second call (also after the thread finished),
+    /// [`Error::SpawnFailed`] if the OS or the browser cannot run another thread.
+    pub fn start(&self) -> Result<(), Error> {
+        if self.inner.started.swap(true, AcqRel) {
+            return Err(Error::AlreadyStarted);
+        }
+        let ident = trace::next_id();
+        self.inner.ident.store(u64::from(ident), Relaxed);
+        self.inner.state.set(ThreadState::Runnable);
+        if trace::is_enabled() {
+            self.label_for_trace();
+        }
+        registry::add_active(self);
+        let me = self.clone();
+        let name = self.name();
+        match crate::sys::spawn(&name, Box::new(move || run(me))) {
+            Ok(()) => Ok(()),
+            Err(why) => {
+                registry::remove_active(self);
+                self.inner.state.set(ThreadState::Terminated);
+                self.inner.finished.store(1, Release);
+                Err(Error::SpawnFailed(why))
+            }
+        }
+    }
+
+    /// Waits until the thread terminates or `timeout` passes (`None`: forever; see
+    /// [`IntoTimeout`]). Returns whether it terminated (CPython returns `None` and leaves the
+    /// question to `is_alive()`; both work here).
+    ///
+    /// Errors: [`Error::NotStarted`], [`Error::JoinSelf`], [`Error::JoinForeign`], a bad
+    /// timeout, or [`Error::WouldBlockOnMainThread`] if it would have to wait there.
+    pub fn join(&self, timeout: impl IntoTimeout) -> Result<bool, Error> {
+        let timeout = timeout.into_timeout()?;
+        if !self.inner.started.load(Acquire) {
+            return Err(Error::NotStarted);
+        }
+        if *self == current_thread() {
+            return Err(Error::JoinSelf);
+        }
+        if self.inner.origin == Origin::Foreign {
+            return Err(Error::JoinForeign);
+        }
+        if self.inner.finished.load(Acquire) == 1 {
+            return Ok(true);
+        }
+        if !futex::can_block() {
+            return Err(Error::WouldBlockOnMainThread("Thread::join"));
+        }
+        let deadline = timeout.deadline();
+        let blocked = Blocked::on(self.trace_id());
+        loop {
+            // Acquire: everything the thread wrote happens-before join's return.
+            if self.inner.finished.load(Acquire) == 1 {
+                blocked.succeeded();
+                return Ok(true);
+            }
+            let left = match deadline {
+                None => None,
+                Some(d) => match d.remaining() {
+                    Some(left) => Some(left),
+                    None => return Ok(false),
+                },
+            };
+            futex::wait(&self.inner.finished, 0, left);
+        }
+    }
+
+    /// Started and not yet terminated.
+    pub fn is_alive(&self) -> bool {
+        self.inner.started.load(Acquire) && self.inner.finished.load(Acquire) == 0
+    }
+
+    /// The thread's name.
+    pub fn name(&self) -> String {
+        self.inner.name.lock().clone()
+    }
+
+    /// Renames the thread (allowed at any time, as in CPython).
+    pub fn set_name(&self, name: impl Into<String>) {
+        *self.inner.name.lock() = name.into();
+        if trace::is_enabled() && self.ident().is_some() {
+            self.label_for_trace();
+        }
+    }
+
+    /// The thread's identifier, `None` before `start`. Never 0; unique among live threads.
+    pub fn ident(&self) -> Option<u64> {
+        match self.inner.ident.load(Relaxed) {
+            0 => None,
+            id => Some(id),
+        }
+    }
+
+    /// The OS thread id natively, the Web Worker's number in a browser; `None` until the
+    /// thread has begun to run.
+    pub fn native_id(&self) -> Option<u64> {
+        match self.inner.native_id.load(Relaxed) {
+            0 => None,
+            id => Some(id - 1),
+        }
+    }
+
+    /// Whether this is a daemon thread.
+    pub fn daemon(&self) -> bool {
+        self.inner.daemon.load(Relaxed)
+    }
+
+    /// Sets the daemon flag; [`Error::DaemonAfterStart`] once started.
+    pub fn set_daemon(&self, daemon: bool) -> Result<(), Error> {
+        if self.inner.started.load(Acquire) {
+            return Err(Error::DaemonAfterStart);
+        }
+        self.inner.daemon.store(daemon, Relaxed);
+        Ok(())
+    }
+
+    /// Where the thread is in its lifecycle right now.
+    pub fn state(&self) -> ThreadState {
+        self.inner.state.get()
+    }
+
+    /// Whether the thread's target panicked (the panic went to the excepthook).
+    pub fn panicked(&self) -> bool {
+        self.inner.panicked.load(Acquire)
+    }
+
+    /// The id this thread has in trace events (its ident, 0 before start).
+    pub fn trace_id(&self) -> u32 {
+        self.inner.ident.load(Relaxed) as u32
+    }
+
+    fn label_for_trace(&self) {
+        trace::set_label(self.trace_id(), &self.name());
+    }
+}
+
+/// Runs on the new OS thread or worker.
+fn run(me: Thread) {
+    registry::set_current(Some(me.clone()));
+    let native = crate::sys::native_id();
+    me.inner.set_native_id(native);
+    trace::emit(Kind::ThreadStart, me.trace_id(), native as u32);
+    let target = me.inner.target.lock().take();
+    if let Some(f) = target {
+        #[cfg(panic = "unwind")]
+        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            let message = excepthook::payload_text(&*payload);
+            me.inner.panicked.store(true, Release);
+            excepthook::report(&me, &message);
+        }
+        // With panic=abort (the wasm build) the panic hook reports and finishes the thread
+        // before the worker traps: see `on_fatal_panic`.
+        #[cfg(not(panic = "unwind"))]
+        f();
+    }
+    finish(&me);
+    registry::set_current(None);
+}
+
+fn finish(me: &Thread) {
+    registry::remove_active(me);
+    me.inner.state.set(ThreadState::Terminated);
+    trace::emit(Kind::ThreadEnd, me.trace_id(), me.panicked() as u32);
+    // Release: pairs with join's Acquire load.
+    me.inner.finished.store(1, Release);
+    futex::wake_all(&me.inner.finished);
+}
+
+/// Called by the panic hook where panics abort (wasm): report the panic of the current
+/// library thread to the excepthook and let its joiners go, before the worker dies.
+/// Returns whether the panicking thread was one this crate started.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn on_fatal_panic(message: &str) -> bool {
+    let Ok(Some(me)) = registry::current_if_set() else {
+        return false;
+    };
+    if me.inner.origin != Origin::Created {
+        return false;
+    }
+    me.inner.panicked.store(true, Release);
+    excepthook::report(&me, message);
+    finish(&me);
+    true
+}
+
+impl PartialEq for Thread {
+    fn eq(&self, other: &Thread) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Eq for Thread {}
+
+impl fmt::Debug for Thread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = match (self.inner.started.load(Acquire), self.is_alive(), self.ident()) {
+            (false, _, _) => "initial".to_owned(),
+            (true, true, Some(id)) => format!("started {id}"),
+            (true, _, Some(id)) => format!("stopped {id}"),
+            _ => "started".to_owned(),
+        };
+        let daemon = if self.daemon() { " daemon" } else { "" };
+        write!(f, "<Thread({}, {status}{daemon})>", self.name())
+    }
+}

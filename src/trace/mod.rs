@@ -1,0 +1,163 @@
+//! The event buffer: every thread and primitive reports what it does here, and the book (or a
+//! test, or a native tool) drains it without blocking.
+//!
+//! * **Off by default, and then free**: every report starts with one relaxed load of a global
+//!   flag and returns at once when nobody listens (see `benches/lock.rs`).
+//! * **Bounded, never blocking**: reports go into a fixed-size ring in memory that all threads
+//!   share (on wasm, the shared linear memory the page can read). A full ring drops new events
+//!   and counts them ([`dropped`]); producers never wait for the reader.
+//! * **Fixed-size records**: an [`Event`] is a time, a [`Kind`], the reporting thread's ident,
+//!   the object it concerns and one argument. Names live in a side table ([`label`]).
+//!   Every record will also carry the process it came from once processes exist: the reader
+//!   tags each drained batch with the process whose buffer it drained.
+
+mod ring;
+
+use crate::internal::Mutex;
+use crate::primitive::{AtomicBool, AtomicU32, Ordering::*};
+use ring::Ring;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// What happened. The numbers are part of the page's protocol (`www/live/events.js`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Kind {
+    /// A thread started running; `arg` is its native id (OS thread id or worker number).
+    ThreadStart = 1,
+    /// A thread finished; `arg` is 1 if its target panicked.
+    ThreadEnd = 2,
+    /// A primitive was created; `arg` is its [`ObjectKind`].
+    ObjectNew = 3,
+    /// `thread` acquired `object`.
+    Acquire = 4,
+    /// `thread` released `object`.
+    Release = 5,
+    /// `thread` starts waiting for `object` (it is Blocked).
+    WaitBegin = 6,
+    /// `thread` stopped waiting for `object`; `arg` is 1 if it got what it waited for.
+    WaitEnd = 7,
+    /// A record whose kind this version does not know.
+    Unknown = 0,
+}
+
+impl Kind {
+    fn from_u32(v: u32) -> Kind {
+        match v {
+            1 => Kind::ThreadStart,
+            2 => Kind::ThreadEnd,
+            3 => Kind::ObjectNew,
+            4 => Kind::Acquire,
+            5 => Kind::Release,
+            6 => Kind::WaitBegin,
+            7 => Kind::WaitEnd,
+            _ => Kind::Unknown,
+        }
+    }
+}
+
+/// The kind of a traced object (`arg` of [`Kind::ObjectNew`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum ObjectKind {
+    /// A [`crate::Thread`] (objects and threads share one id space).
+    Thread = 1,
+    /// A [`crate::Lock`].
+    Lock = 2,
+}
+
+/// One report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// When, in nanoseconds on the crate's clock (comparable across threads and workers).
+    pub time_ns: u64,
+    /// What.
+    pub kind: Kind,
+    /// The reporting thread's ident (truncated to 32 bits).
+    pub thread: u32,
+    /// The object concerned (a primitive's [`trace_id`](crate::Lock::trace_id) or a thread's
+    /// ident).
+    pub object: u32,
+    /// Kind-specific.
+    pub arg: u32,
+}
+
+static ENABLED: AtomicBool = AtomicBool::new(false);
+static RING: OnceLock<Ring> = OnceLock::new();
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+static LABELS: Mutex<BTreeMap<u32, String>> = Mutex::new(BTreeMap::new());
+
+/// Starts recording. The first call fixes the ring's capacity (rounded up to a power of two);
+/// later calls only switch recording on.
+pub fn enable(capacity: usize) {
+    RING.get_or_init(|| Ring::new(capacity));
+    ENABLED.store(true, Relaxed);
+}
+
+/// Stops recording (events already in the ring stay there).
+pub fn disable() {
+    ENABLED.store(false, Relaxed);
+}
+
+/// Whether events are being recorded.
+#[inline]
+pub fn is_enabled() -> bool {
+    ENABLED.load(Relaxed)
+}
+
+/// The ring's capacity, once enabled.
+pub fn capacity() -> Option<usize> {
+    RING.get().map(Ring::capacity)
+}
+
+/// Moves every recorded event into `out`, oldest first, without blocking. Returns how many.
+pub fn drain(out: &mut Vec<Event>) -> usize {
+    let Some(ring) = RING.get() else { return 0 };
+    let before = out.len();
+    while let Some(e) = ring.pop() {
+        out.push(e);
+    }
+    out.len() - before
+}
+
+/// Events lost because the ring was full when they happened.
+pub fn dropped() -> u64 {
+    RING.get().map_or(0, Ring::dropped)
+}
+
+/// A fresh id for a thread or primitive (never 0).
+pub(crate) fn next_id() -> u32 {
+    NEXT_ID.fetch_add(1, Relaxed)
+}
+
+/// Gives an object (by id) a name for the page to show, e.g. `"counter lock"`.
+pub fn set_label(object: u32, name: &str) {
+    LABELS.lock().insert(object, name.to_owned());
+}
+
+/// The name given with [`set_label`] (threads are labelled with their name when they start).
+pub fn label(object: u32) -> Option<String> {
+    LABELS.lock().get(&object).cloned()
+}
+
+/// Records an event if recording is on. The inline part is one relaxed load.
+#[inline]
+pub(crate) fn emit(kind: Kind, object: u32, arg: u32) {
+    if is_enabled() {
+        emit_slow(kind, object, arg);
+    }
+}
+
+#[cold]
+fn emit_slow(kind: Kind, object: u32, arg: u32) {
+    if let Some(ring) = RING.get() {
+        let thread = crate::thread::current_ident_for_trace();
+        ring.push(&Event {
+            time_ns: crate::sys::now().as_nanos() as u64,
+            kind,
+            thread,
+            object,
+            arg,
+        });
+    }
+}

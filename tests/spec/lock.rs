@@ -1,0 +1,230 @@
+//! `lock_tests.BaseLockTests` and `LockTests` (spec §2).
+
+use super::{assert_timeout, join, spawn, timed, wait_blocked, wait_until};
+use concurrency::{Error, Lock, Timeout, TIMEOUT_MAX};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// LK-01 `test_constructor`: create and drop.
+pub fn lk_01_constructor() {
+    let lock = Lock::new();
+    assert!(!lock.locked());
+    drop(lock);
+}
+
+/// LK-03 `test_repr`: an unlocked lock says so.
+pub fn lk_03_repr() {
+    let repr = format!("{:?}", Lock::new());
+    assert!(repr.starts_with("<unlocked Lock object"), "{repr}");
+}
+
+/// LK-04 `test_locked_repr`: a held lock says so.
+pub fn lk_04_locked_repr() {
+    let lock = Lock::new();
+    assert_eq!(lock.acquire(true, None), Ok(true));
+    let repr = format!("{lock:?}");
+    assert!(repr.starts_with("<locked Lock object"), "{repr}");
+}
+
+/// LK-05 `test_acquire_destroy`: drop a held lock: no error, leak or hang.
+pub fn lk_05_acquire_destroy() {
+    let lock = Lock::new();
+    assert_eq!(lock.acquire(true, None), Ok(true));
+    drop(lock);
+}
+
+/// LK-06 `test_acquire_release`.
+pub fn lk_06_acquire_release() {
+    let lock = Lock::new();
+    assert_eq!(lock.acquire(true, -1.0), Ok(true));
+    assert!(lock.locked());
+    assert_eq!(lock.release(), Ok(()));
+    assert!(!lock.locked());
+}
+
+/// LK-07 `test_try_acquire`: `acquire(False)` on a free lock is True.
+pub fn lk_07_try_acquire() {
+    let lock = Lock::new();
+    assert_eq!(lock.acquire(false, None), Ok(true));
+    lock.release().unwrap();
+    assert!(lock.try_acquire());
+    lock.release().unwrap();
+}
+
+/// LK-08 `test_try_acquire_contended`: another thread's `acquire(False)` fails while held.
+pub fn lk_08_try_acquire_contended() {
+    let lock = Arc::new(Lock::new());
+    lock.acquire(true, None).unwrap();
+    let l = lock.clone();
+    let result = Arc::new(AtomicUsize::new(99));
+    let r = result.clone();
+    let t = spawn("try", move || {
+        r.store(l.acquire(false, None).unwrap() as usize, SeqCst);
+    });
+    join(&t);
+    assert_eq!(result.load(SeqCst), 0);
+    lock.release().unwrap();
+}
+
+/// LK-09 `test_acquire_contended`: 5 threads block on a held lock; none finishes until it is
+/// released, then all do.
+pub fn lk_09_acquire_contended() {
+    let lock = Arc::new(Lock::new());
+    lock.acquire(true, None).unwrap();
+    let finished = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..5)
+        .map(|i| {
+            let (l, f) = (lock.clone(), finished.clone());
+            spawn(&format!("contender-{i}"), move || {
+                l.acquire(true, None).unwrap();
+                l.release().unwrap();
+                f.fetch_add(1, SeqCst);
+            })
+        })
+        .collect();
+    wait_blocked(&threads);
+    assert_eq!(finished.load(SeqCst), 0);
+    lock.release().unwrap();
+    threads.iter().for_each(join);
+    assert_eq!(finished.load(SeqCst), 5);
+}
+
+/// LK-10 `test_with`: the guard releases on normal exit, and on a panic (CPython: an exception)
+/// which still propagates.
+pub fn lk_10_with() {
+    let lock = Arc::new(Lock::new());
+    {
+        let _held = lock.guard().unwrap();
+        assert!(lock.locked());
+    }
+    let l = lock.clone();
+    let t = spawn("other", move || {
+        assert!(l.acquire(false, None).unwrap());
+        l.release().unwrap();
+    });
+    join(&t);
+    // A panic inside `with lock:` releases the lock and still reaches the thread's end (the
+    // excepthook); the lock is free afterwards.
+    let l = lock.clone();
+    let t = spawn("panics-inside-with", move || {
+        let _held = l.guard().unwrap();
+        if l.locked() {
+            panic!("TypeError");
+        }
+    });
+    assert!(t.join(super::SHORT).unwrap());
+    assert!(t.panicked(), "the panic was reported");
+    if cfg!(panic = "unwind") {
+        assert!(!lock.locked(), "the guard released the lock during the unwind");
+    }
+}
+
+/// LK-11 `test_thread_leak`: 15 raw OS threads contend for the lock; the records the crate
+/// makes for them (foreign "Dummy" threads, registered when one has to wait) go away with them.
+pub fn lk_11_thread_leak() {
+    let lock = Arc::new(Lock::new());
+    let ids = Arc::new(std::sync::Mutex::new(Vec::new()));
+    lock.acquire(true, None).unwrap();
+    let raw: Vec<_> = (0..15)
+        .map(|_| {
+            let (l, ids) = (lock.clone(), ids.clone());
+            std::thread::spawn(move || {
+                ids.lock().unwrap().push(concurrency::get_native_id());
+                l.acquire(true, None).unwrap();
+                l.release().unwrap();
+            })
+        })
+        .collect();
+    wait_until("all raw threads started", || ids.lock().unwrap().len() == 15);
+    concurrency::sleep(Duration::from_millis(50)).unwrap();
+    lock.release().unwrap();
+    raw.into_iter().for_each(|h| h.join().unwrap());
+    let ids = ids.lock().unwrap().clone();
+    wait_until("no record of the raw threads remains", || {
+        !concurrency::enumerate().iter().any(|t| {
+            t.name().starts_with("Dummy-") && t.native_id().is_some_and(|id| ids.contains(&id))
+        })
+    });
+}
+
+/// LK-12 `test_timeout`: CPython's argument rules and a timed-out acquire.
+pub fn lk_12_timeout() {
+    let lock = Arc::new(Lock::new());
+    assert!(matches!(lock.acquire(false, 1.0), Err(Error::InvalidArgument(_))));
+    assert!(matches!(lock.acquire(true, -100.0), Err(Error::InvalidArgument(_))));
+    assert!(matches!(lock.acquire(true, f64::NAN), Err(Error::InvalidArgument(_))));
+    assert!(matches!(lock.acquire(true, 1e100), Err(Error::Overflow(_))));
+    assert!(matches!(
+        lock.acquire(true, TIMEOUT_MAX + Duration::from_secs(1)),
+        Err(Error::Overflow(_))
+    ));
+    assert!(!lock.locked(), "rejected calls changed nothing");
+    assert_eq!(lock.acquire(true, TIMEOUT_MAX), Ok(true));
+    lock.release().unwrap();
+    let (taken, took) = timed(|| lock.acquire(true, 5.0));
+    assert_eq!(taken, Ok(true));
+    assert!(took < Duration::from_secs(5));
+    let l = lock.clone();
+    let t = spawn("times-out", move || {
+        let (taken, took) = timed(|| l.acquire(true, Duration::from_millis(500)));
+        assert_eq!(taken, Ok(false));
+        assert_timeout(took, Duration::from_millis(500));
+    });
+    join(&t);
+    lock.release().unwrap();
+}
+
+/// LK-15 `test_reacquire`: a Lock is not reentrant: the holder's second acquire blocks until
+/// another thread releases.
+pub fn lk_15_reacquire() {
+    let lock = Arc::new(Lock::new());
+    let phase = Arc::new(AtomicUsize::new(0));
+    let (l, p) = (lock.clone(), phase.clone());
+    let t = spawn("reacquirer", move || {
+        l.acquire(true, None).unwrap();
+        p.store(1, SeqCst);
+        l.acquire(true, None).unwrap();
+        p.store(2, SeqCst);
+    });
+    wait_until("the first acquire", || phase.load(SeqCst) == 1);
+    wait_blocked(std::slice::from_ref(&t));
+    assert_eq!(phase.load(SeqCst), 1, "the second acquire blocks");
+    lock.release().unwrap();
+    join(&t);
+    assert_eq!(phase.load(SeqCst), 2);
+}
+
+/// LK-16 `test_different_thread`: a Lock has no owner: another thread may release it.
+pub fn lk_16_different_thread() {
+    let lock = Arc::new(Lock::new());
+    lock.acquire(true, None).unwrap();
+    let l = lock.clone();
+    let t = spawn("releaser", move || l.release().unwrap());
+    join(&t);
+    assert_eq!(lock.acquire(false, None), Ok(true));
+    lock.release().unwrap();
+}
+
+/// LK-17 `test_state_after_timeout`: a timed-out acquire leaves a consistent lock.
+pub fn lk_17_state_after_timeout() {
+    let lock = Arc::new(Lock::new());
+    lock.acquire(true, None).unwrap();
+    let l = lock.clone();
+    let t = spawn("times-out", move || {
+        assert_eq!(l.acquire(true, Duration::from_millis(10)), Ok(false));
+    });
+    join(&t);
+    lock.release().unwrap();
+    assert!(!lock.locked());
+    assert_eq!(lock.acquire(false, Timeout::FOREVER), Ok(true));
+    lock.release().unwrap();
+}
+
+/// LK-19 `test_releasing_unacquired_lock`: RuntimeError "release unlocked lock".
+pub fn lk_19_releasing_unacquired_lock() {
+    let lock = Lock::new();
+    assert_eq!(lock.release(), Err(Error::ReleaseUnlocked));
+    assert_eq!(Error::ReleaseUnlocked.to_string(), "release unlocked lock");
+    assert!(!lock.locked());
+}
