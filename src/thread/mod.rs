@@ -16,6 +16,8 @@ pub use registry::{
 };
 pub use state::ThreadState;
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
+pub(crate) use excepthook::payload_text;
 pub(crate) use registry::{current_ident_for_trace, with_current};
 pub(crate) use state::Blocked;
 
@@ -218,6 +220,9 @@ impl Thread {
         }
         if self.inner.finished.load(Acquire) == 1 {
             return Ok(true);
+        }
+        if timeout.duration() == Some(core::time::Duration::ZERO) {
+            return Ok(false);
         }
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Thread::join"));

@@ -198,7 +198,7 @@ pub fn th_20_leak_without_join() {
 pub fn th_21_no_refcycle_through_target() {
     let captured = Arc::new(());
     let c = captured.clone();
-    let t = spawn("captures", move || drop(&c));
+    let t = spawn("captures", move || assert_eq!(*c, ()));
     join(&t);
     assert_eq!(Arc::strong_count(&captured), 1);
 }
@@ -289,7 +289,9 @@ pub fn th_35_original_excepthook() {
     let _serial = HOOK_TESTS.lock().unwrap_or_else(|p| p.into_inner());
     let custom = Arc::new(AtomicUsize::new(0));
     let c = custom.clone();
-    set_excepthook(move |_| drop(c.fetch_add(1, SeqCst)));
+    set_excepthook(move |_| {
+        c.fetch_add(1, SeqCst);
+    });
     let t = Thread::new(|| panic!("Running a thread failed"));
     t.start().unwrap();
     join_panicked(&t);
