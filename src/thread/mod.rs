@@ -2,7 +2,7 @@
 //! timeout, identity, and an observable lifecycle ([`ThreadState`]).
 //!
 //! Natively a thread is an OS thread. In a browser it runs on a pooled Web Worker sharing the
-//! module's memory (see `src/sys/wasm/README.md`); the API is the same.
+//! module's memory (see `www/bridge/README.md`); the API is the same.
 
 mod excepthook;
 mod registry;

@@ -1,1 +1,120 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's two entry points and their parts.
+//!
+//! * `serve [--port N]`  install what is missing, build the wasm package and the book, serve
+//!   them on http://127.0.0.1:3000 with the headers shared memory needs.
+//! * `test`              install what is missing, then run every test: native (futex and
+//!   portable seams, doctests), wasm in headless Chromium, and the end-to-end book test.
+//! * `site`              only build the site into `target/site`.
+//! * `setup`             only install the tools.
+
+mod serve;
+mod setup;
+mod site;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve_command(&args[1..]),
+        Some("test") => test_command(),
+        Some("site") => setup::tools(setup::Need::Site).and_then(|_| site::build()),
+        Some("setup") => setup::tools(setup::Need::Everything),
+        _ => Err("usage: cargo xtask serve [--port N] | test | site | setup".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+/// The repository root (the xtask crate's parent).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Runs a command in the repository root, echoing it; fails on a non-zero exit.
+pub fn run(cmd: &mut Command) -> Result {
+    eprintln!("$ {}", describe(cmd));
+    let status = cmd
+        .current_dir(cmd.get_current_dir().map_or_else(root, Path::to_path_buf))
+        .status()
+        .map_err(|e| format!("{}: {e}", describe(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", describe(cmd)))
+    }
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+/// `cargo` with the environment wasm builds need (std rebuilt with atomics).
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    wasm_env(&mut c);
+    c
+}
+
+pub fn wasm_env(c: &mut Command) {
+    c.env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std");
+}
+
+fn serve_command(args: &[String]) -> Result {
+    let port = match args {
+        [] => 3000,
+        [flag, n] if flag == "--port" => n.parse().map_err(|_| format!("bad port {n}"))?,
+        _ => return Err("usage: cargo xtask serve [--port N]".into()),
+    };
+    setup::tools(setup::Need::Site)?;
+    site::build()?;
+    let server = serve::Server::start(&root().join("target/site"), port)?;
+    println!("\nThe book is at {}  (Ctrl-C stops)", server.url());
+    server.wait();
+    Ok(())
+}
+
+fn test_command() -> Result {
+    let started = std::time::Instant::now();
+    setup::tools(setup::Need::Everything)?;
+    // 1. Native: the spec cases on the Linux futex seam, unit tests, doctests, the xtask.
+    run(cargo().args(["test", "--workspace"]))?;
+    // 2. Native on the portable parking-table seam, so the fallback never rots.
+    run(cargo().args(["test", "--features", "portable-seam", "--test", "native"]))?;
+    // 3. The same cases in Chromium: in a dedicated worker, and on the page's main thread.
+    run(Command::new("wasm-pack")
+        .args(["test", "--headless", "--chrome", "--", "--test", "web", "--test", "web_main_thread"])
+        .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
+        .env("CHROMEDRIVER", setup::CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "180"))?;
+    // 4. The served book, end to end, in headless Chromium.
+    site::build()?;
+    let server = serve::Server::start(&root().join("target/site"), 0)?;
+    run(Command::new("node")
+        .arg("book.mjs")
+        .current_dir(root().join("tests/e2e"))
+        .env("BOOK_URL", server.url())
+        .env("SCREENSHOT_DIR", root().join("target/e2e")))?;
+    // 5. The benchmark builds and runs (a quick pass; real numbers come from `cargo bench`).
+    run(cargo()
+        .args(["bench", "--bench", "lock"])
+        .env("BENCH_QUICK", "1"))?;
+    eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());
+    Ok(())
+}

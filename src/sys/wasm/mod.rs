@@ -1,5 +1,5 @@
-//! The browser backend: threads are Web Workers sharing this module's memory. See `README.md`
-//! beside this file for how the worker pool and the coordinator fit together.
+//! The browser backend: threads are Web Workers sharing this module's memory. How the worker
+//! pool, the coordinator and the page fit together: `www/bridge/README.md`.
 
 mod host;
 pub(crate) mod pool;

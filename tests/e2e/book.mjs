@@ -1,0 +1,80 @@
+// End-to-end: the served book in headless Debian Chromium. Checks that the page is
+// cross-origin isolated, the live demo runs on at least two workers whose threads overlap in
+// time, the locked total is exact, and nothing logs an error. Saves screenshots, prints timings.
+// Run by `cargo xtask test` (BOOK_URL = the server it started).
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+
+const base = process.env.BOOK_URL ?? 'http://127.0.0.1:3000/';
+const shots = process.env.SCREENSHOT_DIR ?? '../../target/e2e';
+const LIMIT = 60_000;
+mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const watchdog = setTimeout(() => { console.error('e2e: timed out'); process.exit(1); }, 4 * LIMIT);
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const offsite = [];
+  page.on('request', (r) => {
+    const url = r.url();
+    if (/^(https?|wss?):/.test(url) && !url.startsWith(base)) offsite.push(url);
+  });
+
+  await page.goto(new URL('threads-and-locks.html', base).href, { waitUntil: 'load' });
+  assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'crossOriginIsolated');
+  await page.waitForFunction(() => window.concurrencyDemo?.ready || window.concurrencyDemo?.error,
+    null, { timeout: LIMIT });
+  const readyMs = await page.evaluate(() => window.concurrencyDemo.error ?? window.concurrencyDemo.readyMs);
+  assert.equal(typeof readyMs, 'number', `the demo failed to start: ${readyMs}`);
+
+  await page.selectOption('#demo-threads', '4');
+  const run = async (button) => {
+    const before = await page.evaluate(() => window.concurrencyDemo.runs.length);
+    await page.click(button);
+    await page.waitForFunction((n) => window.concurrencyDemo.runs.length > n, before, { timeout: LIMIT });
+    return page.evaluate(() => window.concurrencyDemo.runs.at(-1));
+  };
+
+  const unlocked = await run('#run-unlocked');
+  const firstResultMs = unlocked.finishedAt;
+  const locked = await run('#run-locked');
+  await page.locator('#counter-demo').screenshot({ path: `${shots}/threads-and-locks-demo.png` });
+  await page.screenshot({ path: `${shots}/threads-and-locks.png`, fullPage: false });
+
+  for (const r of [unlocked, locked]) assert.equal(r.result.error, undefined, r.result.error);
+  assert.equal(locked.result.total, locked.result.expected, 'the locked total is exact');
+  assert.ok(unlocked.result.total <= unlocked.result.expected);
+
+  // At least two distinct workers ran adder threads whose time spans overlap.
+  const adders = locked.lanes.filter((l) => l.name.startsWith('adder-') && l.start !== null && l.end !== null);
+  assert.equal(adders.length, 4, `4 adder lanes: ${JSON.stringify(locked.lanes)}`);
+  const workers = new Set(adders.map((l) => l.worker));
+  assert.ok(workers.size >= 2, `adders ran on ${workers.size} worker(s)`);
+  const overlap = adders.some((a) => adders.some((b) =>
+    a.worker !== b.worker && a.start < b.end && b.start < a.end));
+  assert.ok(overlap, `overlapping spans on distinct workers: ${JSON.stringify(adders)}`);
+
+  assert.deepEqual(errors, [], 'console errors');
+  assert.deepEqual(offsite, [], 'requests that left the served site');
+
+  console.log(JSON.stringify({
+    ready_ms: Math.round(readyMs),
+    first_result_ms: Math.round(firstResultMs),
+    unlocked: unlocked.result,
+    locked: locked.result,
+    workers: [...workers],
+    dropped_events: locked.dropped,
+    screenshots: [`${shots}/threads-and-locks.png`, `${shots}/threads-and-locks-demo.png`],
+  }, null, 1));
+} finally {
+  clearTimeout(watchdog);
+  await browser.close();
+}

@@ -1,0 +1,24 @@
+// Loads the library into the page once: instantiates the wasm module, switches tracing on and
+// starts the worker pool. The page itself never blocks; it only awaits this promise.
+import init, * as wasm from '../pkg/concurrency.js';
+
+let starting = null;
+
+/** Resolves to `{ wasm, workers, readyAt }` once the pooled workers are ready. */
+export function startRuntime() {
+  if (!starting) {
+    starting = (async () => {
+      if (!self.crossOriginIsolated) {
+        throw new Error(
+          'This page is not cross-origin isolated, so it cannot share memory with workers. ' +
+          'Serve the book with `cargo xtask serve` (it sends the COOP/COEP headers).');
+      }
+      await init();
+      wasm.trace_enable(1 << 18);
+      const workers = Math.min(8, Math.max(4, navigator.hardwareConcurrency || 4));
+      await wasm.start_workers(workers);
+      return { wasm, workers, readyAt: performance.now() };
+    })();
+  }
+  return starting;
+}

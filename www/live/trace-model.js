@@ -1,0 +1,156 @@
+// Turns the library's trace events into what the page draws: one lane per thread with its
+// state over time, and each object's owner and waiters. Pure data, no DOM.
+
+// Event kinds: the numbers of `concurrency::trace::Kind` (src/trace/mod.rs).
+export const Kind = {
+  ThreadStart: 1, ThreadEnd: 2, ObjectNew: 3, Acquire: 4, Release: 5, WaitBegin: 6, WaitEnd: 7,
+};
+const FIELDS = 5; // time (ms), kind, thread, object, arg
+
+// States drawn on a lane.
+export const RUNNING = 0;  // Runnable
+export const HOLDING = 1;  // Runnable and holding a lock
+export const BLOCKED = 2;  // Blocked, waiting for an object
+export const STATES = 3;
+
+const BUCKETS = 480;
+
+export class TraceModel {
+  constructor(labelOf) {
+    this.labelOf = labelOf;
+    this.reset();
+  }
+
+  reset() {
+    this.origin = null;           // time (ms) of the first event of the run
+    this.span = 2;                // ms covered by the buckets; doubles as the run goes on
+    this.lanes = new Map();       // thread id -> lane
+    this.objects = new Map();     // object id -> { owner, waiters:Set, acquisitions, waits }
+    this.latest = 0;
+    this.events = 0;
+  }
+
+  /** Applies a batch from `trace_drain()` (a flat Float64Array). */
+  apply(flat) {
+    for (let i = 0; i + FIELDS <= flat.length; i += FIELDS) {
+      this.applyOne(flat[i], flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4]);
+    }
+  }
+
+  applyOne(time, kind, thread, object, arg) {
+    if (this.origin === null) this.origin = time;
+    const t = Math.max(0, time - this.origin);
+    this.latest = Math.max(this.latest, t);
+    this.events++;
+    switch (kind) {
+      case Kind.ThreadStart: {
+        const lane = this.lane(object);
+        lane.start = t; lane.worker = arg; lane.state = RUNNING; lane.since = t;
+        break;
+      }
+      case Kind.ThreadEnd: {
+        const lane = this.lane(object);
+        this.advance(lane, t);
+        lane.end = t; lane.state = null; lane.panicked = arg === 1;
+        break;
+      }
+      case Kind.Acquire: {
+        const o = this.object(object);
+        o.owner = thread; o.acquisitions++;
+        this.setState(this.lane(thread), t, HOLDING);
+        break;
+      }
+      case Kind.Release: {
+        const o = this.object(object);
+        if (o.owner === thread) o.owner = null;
+        this.setState(this.lane(thread), t, RUNNING);
+        break;
+      }
+      case Kind.WaitBegin: {
+        const o = this.object(object);
+        o.waiters.add(thread); o.waits++;
+        const lane = this.lane(thread);
+        lane.blockedOn = object;
+        this.setState(lane, t, BLOCKED);
+        break;
+      }
+      case Kind.WaitEnd: {
+        this.object(object).waiters.delete(thread);
+        const lane = this.lane(thread);
+        lane.blockedOn = null;
+        this.setState(lane, t, RUNNING);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  lane(id) {
+    let lane = this.lanes.get(id);
+    if (!lane) {
+      lane = {
+        id, name: this.labelOf(id) ?? `thread ${id}`, worker: null, start: null, end: null,
+        state: null, since: 0, blockedOn: null, panicked: false,
+        buckets: new Float64Array(BUCKETS * STATES),
+      };
+      this.lanes.set(id, lane);
+    }
+    return lane;
+  }
+
+  object(id) {
+    let o = this.objects.get(id);
+    if (!o) {
+      o = { id, name: this.labelOf(id) ?? `object ${id}`, owner: null, waiters: new Set(),
+            acquisitions: 0, waits: 0 };
+      this.objects.set(id, o);
+    }
+    return o;
+  }
+
+  setState(lane, t, state) {
+    if (lane.state === null && lane.start === null) { lane.start = t; lane.since = t; }
+    this.advance(lane, t);
+    lane.state = state;
+  }
+
+  /** Books the time since the lane's last change under its current state. */
+  advance(lane, t) {
+    if (lane.state !== null && t > lane.since) this.addInterval(lane, lane.since, t, lane.state);
+    lane.since = Math.max(lane.since, t);
+  }
+
+  /** Brings every open lane up to the latest event, so the drawing is current. */
+  flush() {
+    for (const lane of this.lanes.values()) if (lane.state !== null) this.advance(lane, this.latest);
+  }
+
+  addInterval(lane, from, to, state) {
+    while (to > this.span) this.grow();
+    const width = this.span / BUCKETS;
+    let b = Math.floor(from / width);
+    while (from < to && b < BUCKETS) {
+      const end = Math.min(to, (b + 1) * width);
+      lane.buckets[b * STATES + state] += end - from;
+      from = end; b++;
+    }
+  }
+
+  /** Doubles the time span: bucket i becomes the sum of buckets 2i and 2i+1. */
+  grow() {
+    for (const lane of this.lanes.values()) {
+      const old = lane.buckets, merged = new Float64Array(BUCKETS * STATES);
+      for (let b = 0; b < BUCKETS; b++) {
+        for (let s = 0; s < STATES; s++) {
+          const src = Math.floor(b / 2) * STATES + s;
+          merged[src] += old[b * STATES + s];
+        }
+      }
+      lane.buckets = merged;
+    }
+    this.span *= 2;
+  }
+
+  get bucketCount() { return BUCKETS; }
+}

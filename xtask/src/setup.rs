@@ -1,0 +1,101 @@
+//! Installs what the commands need, skipping what is already there. Versions are pinned:
+//! wasm-bindgen-cli must equal the `wasm-bindgen` version in Cargo.lock exactly, or wasm-pack
+//! tries to download its own (which fails offline).
+
+use crate::{root, run, Result};
+use std::path::Path;
+use std::process::Command;
+
+const WASM_PACK: &str = "0.15.1";
+const MDBOOK: &str = "0.5.4";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+#[derive(PartialEq, Eq)]
+pub enum Need {
+    /// Building and serving the book.
+    Site,
+    /// Everything the tests need too (Chromium, chromedriver, playwright-core).
+    Everything,
+}
+
+pub fn tools(need: Need) -> Result {
+    // The nightly named by rust-toolchain.toml needs the std sources and the wasm target; rustup
+    // does not add them by itself here (RUSTUP_AUTO_INSTALL=0). Both are no-ops when present.
+    run(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]))?;
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown", "--toolchain", "nightly"]))?;
+    cargo_install("wasm-pack", WASM_PACK, &["--locked"])?;
+    // `--locked` fails for wasm-bindgen-cli 0.2.130 (a locked dependency is missing upstream).
+    cargo_install("wasm-bindgen-cli", &wasm_bindgen_version()?, &[])?;
+    cargo_install("mdbook", MDBOOK, &["--locked"])?;
+    if need == Need::Everything {
+        chromium()?;
+        npm_packages()?;
+    }
+    Ok(())
+}
+
+/// The `wasm-bindgen` version Cargo.lock pins.
+fn wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+/// `cargo install NAME --version V` unless `BIN --version` already prints V.
+fn cargo_install(name: &str, version: &str, extra: &[&str]) -> Result {
+    let bin = match name {
+        "wasm-bindgen-cli" => "wasm-bindgen",
+        other => other,
+    };
+    let installed = Command::new(bin)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if installed.split_whitespace().any(|w| w.trim_start_matches('v') == version) {
+        return Ok(());
+    }
+    let mut cmd = Command::new("cargo");
+    cmd.args(["install", name, "--version", version]).args(extra);
+    run(&mut cmd)
+}
+
+/// Debian's Chromium and its WebDriver (never a browser download).
+fn chromium() -> Result {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let apt = |args: &[&str]| {
+        let mut c = if root_user { Command::new("apt-get") } else { Command::new("sudo") };
+        if !root_user {
+            c.arg("apt-get");
+        }
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut c)
+    };
+    apt(&["update"])?;
+    apt(&["install", "-y", "chromium", "chromium-driver"])
+}
+
+/// playwright-core for the end-to-end test, from tests/e2e/package-lock.json.
+fn npm_packages() -> Result {
+    let dir = root().join("tests/e2e");
+    if dir.join("node_modules/playwright-core/package.json").exists() {
+        return Ok(());
+    }
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+}
