@@ -70,9 +70,17 @@ fn cargo_install(name: &str, version: &str, extra: &[&str]) -> Result {
     run(&mut cmd)
 }
 
-/// Debian's Chromium and its WebDriver (never a browser download).
+/// Debian's Chromium and its WebDriver (never a browser download), and Node.js for the
+/// end-to-end test, from the system's packages.
 fn chromium() -> Result {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+    let mut missing = Vec::new();
+    if !(Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists()) {
+        missing.extend(["chromium", "chromium-driver"]);
+    }
+    if !on_path("node") || !on_path("npm") {
+        missing.extend(["nodejs", "npm"]);
+    }
+    if missing.is_empty() {
         return Ok(());
     }
     let root_user = Command::new("id")
@@ -88,7 +96,11 @@ fn chromium() -> Result {
         run(&mut c)
     };
     apt(&["update"])?;
-    apt(&["install", "-y", "chromium", "chromium-driver"])
+    apt(&[&["install", "-y"][..], &missing].concat())
+}
+
+fn on_path(bin: &str) -> bool {
+    Command::new(bin).arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 /// playwright-core for the end-to-end test, from tests/e2e/package-lock.json.
