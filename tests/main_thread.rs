@@ -1,10 +1,14 @@
 //! TH-06 `test_main_thread`, the half that must run on the process's real main thread (the
 //! default test harness runs tests on other threads), so this file has its own `main`.
-#![cfg(not(target_arch = "wasm32"))]
+//! (In a browser the page's main thread is covered by `tests/web_main_thread.rs`.)
 
-use concurrency::{current_thread, get_ident, main_thread, Thread};
+#[cfg(target_arch = "wasm32")]
+fn main() {}
 
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
+    use concurrency::{current_thread, get_ident, main_thread, Thread};
+
     let main = main_thread();
     assert_eq!(main.name(), "MainThread");
     assert_eq!(main.ident(), current_thread().ident());
