@@ -23,6 +23,19 @@ pub enum Error {
     JoinForeign,
     /// Setting `daemon` after `start` (`RuntimeError`).
     DaemonAfterStart,
+    /// Releasing an RLock the caller does not own, or one release too many (`RuntimeError`).
+    NotOwner,
+    /// `Condition::wait` without holding its lock (`RuntimeError`).
+    WaitNotOwned,
+    /// `Condition::notify` without holding its lock (`RuntimeError`).
+    NotifyNotOwned,
+    /// `BoundedSemaphore::release` past the initial value (`ValueError`); nothing changed.
+    TooManyReleases,
+    /// A Barrier was broken, aborted, reset, or a wait on it timed out (`BrokenBarrierError`).
+    BrokenBarrier,
+    /// With deadlock detection on, this wait would have closed a cycle in the wait-for graph;
+    /// the cycle, by names: thread, object it waits for, thread holding it, ...
+    Deadlock(Vec<String>),
     /// The OS or the browser refused to run another thread (`RuntimeError`/`ThreadError`).
     SpawnFailed(String),
     /// A call that would have to wait was made where waiting is impossible: the browser's
@@ -40,6 +53,12 @@ impl fmt::Display for Error {
             Error::JoinSelf => f.write_str("cannot join current thread"),
             Error::JoinForeign => f.write_str("cannot join a thread not started by this library"),
             Error::DaemonAfterStart => f.write_str("cannot set daemon status of active thread"),
+            Error::NotOwner => f.write_str("cannot release un-acquired lock"),
+            Error::WaitNotOwned => f.write_str("cannot wait on un-acquired lock"),
+            Error::NotifyNotOwned => f.write_str("cannot notify on un-acquired lock"),
+            Error::TooManyReleases => f.write_str("Semaphore released too many times"),
+            Error::BrokenBarrier => f.write_str("the barrier is broken"),
+            Error::Deadlock(cycle) => write!(f, "deadlock: {}", cycle.join(" -> ")),
             Error::SpawnFailed(why) => write!(f, "can't start new thread: {why}"),
             Error::WouldBlockOnMainThread(op) => write!(
                 f,

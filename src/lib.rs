@@ -32,20 +32,36 @@ compile_error!(
      and the rustflags in .cargo/config.toml (the xtask does this)"
 );
 
+mod barrier;
 pub mod book;
+mod condition;
 mod error;
+mod event;
+pub mod inspect;
 mod internal;
+mod local;
 mod lock;
+mod observe;
 mod primitive;
+mod rlock;
+mod semaphore;
 pub mod sys;
 pub mod thread;
 mod time;
+mod timer;
 pub mod trace;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+pub use barrier::Barrier;
+pub use condition::{Condition, ConditionGuard, ConditionLock};
 pub use error::Error;
+pub use event::Event;
+pub use local::Local;
 pub use lock::{Lock, LockGuard};
+pub use rlock::{RLock, RLockGuard};
+pub use semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
+pub use timer::Timer;
 pub use thread::{
     active_count, current_thread, enumerate, get_ident, get_native_id, main_thread, Builder,
     Thread, ThreadState,

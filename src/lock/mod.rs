@@ -2,11 +2,14 @@
 //! not reentrant (a second `acquire` by the holder blocks, LK-15).
 //!
 //! The lock word and its states are in [`raw`]; this file adds CPython's argument rules,
-//! the RAII guard that stands for `with lock:`, and the trace events the book draws.
+//! the RAII guard that stands for `with lock:`, and what the book and `inspect` see.
 
 pub(crate) mod raw;
 
 use crate::error::Error;
+use crate::inspect::{self, Observed};
+use crate::observe;
+use crate::primitive::{AtomicU32, Ordering::Relaxed};
 use crate::sys::futex;
 use crate::thread::Blocked;
 use crate::time::{IntoTimeout, Timeout};
@@ -14,11 +17,37 @@ use crate::trace::{self, Kind, ObjectKind};
 use core::fmt;
 use core::time::Duration;
 use raw::RawLock;
+use std::sync::Arc;
 
 /// A primitive lock (CPython's `threading.Lock`).
 pub struct Lock {
+    s: Arc<LockState>,
+}
+
+struct LockState {
     raw: RawLock,
     id: u32,
+    /// The last acquirer, recorded only while someone observes (`inspect`, trace).
+    holder: AtomicU32,
+}
+
+impl Observed for LockState {
+    fn id(&self) -> u32 {
+        self.id
+    }
+    fn kind(&self) -> ObjectKind {
+        ObjectKind::Lock
+    }
+    fn holders(&self) -> Vec<u32> {
+        match self.holder.load(Relaxed) {
+            0 => vec![],
+            h if self.raw.is_locked() => vec![h],
+            _ => vec![],
+        }
+    }
+    fn value(&self) -> u64 {
+        self.raw.is_locked() as u64
+    }
 }
 
 impl Default for Lock {
@@ -27,15 +56,53 @@ impl Default for Lock {
     }
 }
 
+/// CPython's rule: a non-blocking call takes no timeout (only the "none" value `-1`).
+pub(crate) fn check_blocking_args(
+    blocking: bool,
+    timeout: impl IntoTimeout,
+    message: &'static str,
+) -> Result<Timeout, Error> {
+    let timeout = timeout.into_timeout()?;
+    if !blocking && timeout != Timeout::FOREVER {
+        return Err(Error::InvalidArgument(message));
+    }
+    Ok(timeout)
+}
+
+/// The contended half of an acquire on a [`RawLock`] word, shared by Lock, RLock and
+/// Condition: give up at once for a zero timeout, refuse where nothing may block, otherwise
+/// wait as Blocked on `object`.
+#[cold]
+pub(crate) fn acquire_contended(
+    raw: &RawLock,
+    object: u32,
+    timeout: Timeout,
+    what: &'static str,
+) -> Result<bool, Error> {
+    if timeout.duration() == Some(Duration::ZERO) {
+        return Ok(false);
+    }
+    if !futex::can_block() {
+        return Err(Error::WouldBlockOnMainThread(what));
+    }
+    let blocked = Blocked::on(object)?;
+    let taken = raw.lock_contended(timeout.deadline());
+    if taken {
+        blocked.succeeded();
+    }
+    Ok(taken)
+}
+
 impl Lock {
     /// A new, unlocked lock.
     pub fn new() -> Lock {
-        let id = trace::next_id();
-        trace::emit(Kind::ObjectNew, id, ObjectKind::Lock as u32);
-        Lock {
+        let s = Arc::new(LockState {
             raw: RawLock::new(),
-            id,
-        }
+            id: trace::next_id(),
+            holder: AtomicU32::new(0),
+        });
+        inspect::register(&s);
+        Lock { s }
     }
 
     /// CPython's `acquire(blocking=True, timeout=-1)`. Returns whether the lock was taken.
@@ -46,39 +113,18 @@ impl Lock {
     ///   forever, other negatives are invalid, more than [`crate::TIMEOUT_MAX`] overflows).
     /// * On the browser's main thread, a call that would have to wait returns
     ///   [`Error::WouldBlockOnMainThread`] instead (a free lock is still taken).
+    /// * With deadlock detection on, a wait that would never end returns [`Error::Deadlock`].
     #[inline]
     pub fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
-        let timeout = timeout.into_timeout()?;
-        if !blocking && timeout != Timeout::FOREVER {
-            return Err(Error::InvalidArgument(
-                "can't specify a timeout for a non-blocking call",
-            ));
-        }
-        if self.raw.try_lock() {
-            trace::emit(Kind::Acquire, self.id, 0);
-            return Ok(true);
-        }
-        if !blocking {
-            return Ok(false);
-        }
-        self.acquire_contended(timeout)
-    }
-
-    #[cold]
-    fn acquire_contended(&self, timeout: Timeout) -> Result<bool, Error> {
-        if timeout.duration() == Some(Duration::ZERO) {
-            return Ok(false);
-        }
-        if !futex::can_block() {
-            return Err(Error::WouldBlockOnMainThread("Lock::acquire"));
-        }
-        let blocked = Blocked::on(self.id);
-        let taken = self.raw.lock_contended(timeout.deadline());
+        let timeout = check_blocking_args(
+            blocking,
+            timeout,
+            "can't specify a timeout for a non-blocking call",
+        )?;
+        let taken = self.s.raw.try_lock()
+            || (blocking && acquire_contended(&self.s.raw, self.s.id, timeout, "Lock::acquire")?);
         if taken {
-            blocked.succeeded();
-            trace::emit(Kind::Acquire, self.id, 0);
-        } else {
-            drop(blocked);
+            self.acquired();
         }
         Ok(taken)
     }
@@ -86,16 +132,24 @@ impl Lock {
     /// `acquire(false)`: takes the lock if it is free, never waits. Works on every thread.
     #[inline]
     pub fn try_acquire(&self) -> bool {
-        let taken = self.raw.try_lock();
+        let taken = self.s.raw.try_lock();
         if taken {
-            trace::emit(Kind::Acquire, self.id, 0);
+            self.acquired();
         }
         taken
     }
 
+    #[inline]
+    fn acquired(&self) {
+        if observe::any() {
+            self.s.holder.store(crate::thread::current_id(), Relaxed);
+            trace::emit(Kind::Acquire, self.s.id, 0);
+        }
+    }
+
     /// `with lock:` — waits for the lock and returns a guard that releases it when dropped,
     /// also during a panic. Errors only where waiting is impossible (the browser's main
-    /// thread, when the lock is held).
+    /// thread, when the lock is held) or, with detection on, on a deadlock.
     pub fn guard(&self) -> Result<LockGuard<'_>, Error> {
         self.acquire(true, Timeout::FOREVER)?;
         Ok(LockGuard { lock: self })
@@ -105,8 +159,8 @@ impl Lock {
     /// Never blocks: callable on the browser's main thread.
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
-        if self.raw.unlock() {
-            trace::emit(Kind::Release, self.id, 0);
+        if self.s.raw.unlock() {
+            trace::emit(Kind::Release, self.s.id, 0);
             Ok(())
         } else {
             Err(Error::ReleaseUnlocked)
@@ -115,19 +169,19 @@ impl Lock {
 
     /// Whether the lock is held (a snapshot).
     pub fn locked(&self) -> bool {
-        self.raw.is_locked()
+        self.s.raw.is_locked()
     }
 
-    /// This lock's id in trace events (see [`crate::trace::set_label`]).
+    /// This lock's id in trace events and snapshots (see [`crate::trace::set_label`]).
     pub fn trace_id(&self) -> u32 {
-        self.id
+        self.s.id
     }
 }
 
 impl fmt::Debug for Lock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = if self.locked() { "locked" } else { "unlocked" };
-        write!(f, "<{state} Lock object {}>", self.id)
+        write!(f, "<{state} Lock object {}>", self.s.id)
     }
 }
 

@@ -18,7 +18,7 @@ pub use state::ThreadState;
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
 pub(crate) use excepthook::payload_text;
-pub(crate) use registry::{current_ident_for_trace, with_current};
+pub(crate) use registry::{current_id, with_current};
 pub(crate) use state::Blocked;
 
 use crate::error::Error;
@@ -63,6 +63,8 @@ pub(crate) struct Inner {
     panicked: AtomicBool,
     pub(crate) state: StateCell,
     target: Mutex<Option<Target>>,
+    /// Run when the thread ends (e.g. dropping its `Local` values).
+    at_exit: Mutex<Vec<Target>>,
 }
 
 impl Inner {
@@ -78,6 +80,7 @@ impl Inner {
             panicked: AtomicBool::new(false),
             state: StateCell::new(),
             target: Mutex::new(target),
+            at_exit: Mutex::new(Vec::new()),
         }
     }
 
@@ -228,7 +231,7 @@ impl Thread {
             return Err(Error::WouldBlockOnMainThread("Thread::join"));
         }
         let deadline = timeout.deadline();
-        let blocked = Blocked::on(self.trace_id());
+        let blocked = Blocked::on(self.trace_id())?;
         loop {
             // Acquire: everything the thread wrote happens-before join's return.
             if self.inner.finished.load(Acquire) == 1 {
@@ -310,6 +313,11 @@ impl Thread {
         self.inner.ident.load(Relaxed) as u32
     }
 
+    /// Registers `f` to run on this thread when its target has returned.
+    pub(crate) fn at_exit(&self, f: impl FnOnce() + Send + 'static) {
+        self.inner.at_exit.lock().push(Box::new(f));
+    }
+
     fn label_for_trace(&self) {
         trace::set_label(self.trace_id(), &self.name());
     }
@@ -339,6 +347,10 @@ fn run(me: Thread) {
 }
 
 fn finish(me: &Thread) {
+    let hooks = std::mem::take(&mut *me.inner.at_exit.lock());
+    for hook in hooks {
+        hook();
+    }
     registry::remove_active(me);
     me.inner.state.set(ThreadState::Terminated);
     trace::emit(Kind::ThreadEnd, me.trace_id(), me.panicked() as u32);

@@ -4,13 +4,15 @@
 use super::{Inner, Origin, Thread, ThreadState};
 use crate::internal::Mutex;
 use crate::trace::{self, Kind};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 static ACTIVE: Mutex<Vec<Thread>> = Mutex::new(Vec::new());
 static MAIN: Mutex<Option<Thread>> = Mutex::new(None);
 
 thread_local! {
     static CURRENT: RefCell<Option<Thread>> = const { RefCell::new(None) };
+    /// The current thread's trace id, cached for hot paths (RLock ownership); 0 = unknown.
+    static CURRENT_ID: Cell<u32> = const { Cell::new(0) };
     static FOREIGN_EXIT: RefCell<Option<ForeignExit>> = const { RefCell::new(None) };
 }
 
@@ -33,7 +35,18 @@ pub(crate) fn remove_active(t: &Thread) {
 
 /// Sets (or clears) the library thread that runs on this OS thread or worker.
 pub(crate) fn set_current(t: Option<Thread>) {
+    CURRENT_ID.with(|id| id.set(t.as_ref().map_or(0, Thread::trace_id)));
     CURRENT.with(|c| *c.borrow_mut() = t);
+}
+
+/// The caller's trace id: one TLS read once known (registers the caller on first use).
+#[inline]
+pub(crate) fn current_id() -> u32 {
+    match CURRENT_ID.try_with(Cell::get) {
+        Ok(0) => current_thread().trace_id(),
+        Ok(id) => id,
+        Err(_) => 0,
+    }
 }
 
 /// The thread object of the caller, registering the main or a foreign thread on first use.
@@ -76,15 +89,6 @@ pub fn main_thread() -> Thread {
 /// Runs `f` on the caller's thread record (registering it if needed).
 pub(crate) fn with_current(f: impl FnOnce(&Inner)) {
     f(&current_thread().inner)
-}
-
-/// The caller's ident for trace records, without registering threads during TLS teardown.
-pub(crate) fn current_ident_for_trace() -> u32 {
-    match CURRENT.try_with(|c| c.borrow().as_ref().map(Thread::trace_id)) {
-        Ok(Some(id)) => id,
-        Ok(None) => current_thread().trace_id(),
-        Err(_) => 0,
-    }
 }
 
 /// Every live thread: started and not yet finished, plus the main and foreign threads seen.

@@ -9,6 +9,8 @@
 //!  target returned ───┴─▶ Terminated (also after a panic, reported to the excepthook)
 //! ```
 
+use crate::error::Error;
+use crate::observe;
 use crate::primitive::{AtomicU32, Ordering::*};
 use crate::trace::{self, Kind};
 
@@ -72,13 +74,25 @@ pub(crate) struct Blocked {
 }
 
 impl Blocked {
-    pub(crate) fn on(object: u32) -> Blocked {
-        crate::thread::with_current(|t| t.state.set(ThreadState::Blocked { on: object }));
+    /// Marks the caller Blocked on `object`. With deadlock detection on, fails (and leaves
+    /// the caller Runnable) if this wait closes a cycle in the wait-for graph. The caller is
+    /// marked first and the graph read after a SeqCst fence, so of two threads closing a
+    /// cycle at the same moment at least one sees the other's mark.
+    pub(crate) fn on(object: u32) -> Result<Blocked, Error> {
+        let me = crate::thread::current_thread();
+        me.inner.state.set(ThreadState::Blocked { on: object });
+        if observe::on(observe::DETECT) {
+            core::sync::atomic::fence(SeqCst);
+            if let Err(e) = crate::inspect::check_wait(me.trace_id(), object) {
+                me.inner.state.set(ThreadState::Runnable);
+                return Err(e);
+            }
+        }
         trace::emit(Kind::WaitBegin, object, 0);
-        Blocked {
+        Ok(Blocked {
             object,
             got_it: false,
-        }
+        })
     }
 
     /// Records that the wait ended with what it waited for (not a timeout).

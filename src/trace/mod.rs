@@ -14,7 +14,8 @@
 mod ring;
 
 use crate::internal::Mutex;
-use crate::primitive::{AtomicBool, AtomicU32, Ordering::*};
+use crate::observe;
+use crate::primitive::{AtomicU32, Ordering::*};
 use ring::Ring;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -37,6 +38,10 @@ pub enum Kind {
     WaitBegin = 6,
     /// `thread` stopped waiting for `object`; `arg` is 1 if it got what it waited for.
     WaitEnd = 7,
+    /// `object`'s count changed to `arg`: permits, a flag, a recursion count, arrivals.
+    Value = 8,
+    /// `thread` notified `arg` waiters of `object` (Condition, Event, Barrier).
+    Notify = 9,
     /// A record whose kind this version does not know.
     Unknown = 0,
 }
@@ -51,6 +56,8 @@ impl Kind {
             5 => Kind::Release,
             6 => Kind::WaitBegin,
             7 => Kind::WaitEnd,
+            8 => Kind::Value,
+            9 => Kind::Notify,
             _ => Kind::Unknown,
         }
     }
@@ -64,6 +71,18 @@ pub enum ObjectKind {
     Thread = 1,
     /// A [`crate::Lock`].
     Lock = 2,
+    /// A [`crate::RLock`].
+    RLock = 3,
+    /// A [`crate::Semaphore`].
+    Semaphore = 4,
+    /// A [`crate::BoundedSemaphore`].
+    BoundedSemaphore = 5,
+    /// An [`crate::Event`].
+    Event = 6,
+    /// A [`crate::Condition`].
+    Condition = 7,
+    /// A [`crate::Barrier`].
+    Barrier = 8,
 }
 
 /// One report.
@@ -82,7 +101,6 @@ pub struct Event {
     pub arg: u32,
 }
 
-static ENABLED: AtomicBool = AtomicBool::new(false);
 static RING: OnceLock<Ring> = OnceLock::new();
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 static LABELS: Mutex<BTreeMap<u32, String>> = Mutex::new(BTreeMap::new());
@@ -91,18 +109,18 @@ static LABELS: Mutex<BTreeMap<u32, String>> = Mutex::new(BTreeMap::new());
 /// later calls only switch recording on.
 pub fn enable(capacity: usize) {
     RING.get_or_init(|| Ring::new(capacity));
-    ENABLED.store(true, Relaxed);
+    observe::set(observe::TRACE, true);
 }
 
 /// Stops recording (events already in the ring stay there).
 pub fn disable() {
-    ENABLED.store(false, Relaxed);
+    observe::set(observe::TRACE, false);
 }
 
 /// Whether events are being recorded.
 #[inline]
 pub fn is_enabled() -> bool {
-    ENABLED.load(Relaxed)
+    observe::on(observe::TRACE)
 }
 
 /// The ring's capacity, once enabled.
@@ -151,7 +169,7 @@ pub(crate) fn emit(kind: Kind, object: u32, arg: u32) {
 #[cold]
 fn emit_slow(kind: Kind, object: u32, arg: u32) {
     if let Some(ring) = RING.get() {
-        let thread = crate::thread::current_ident_for_trace();
+        let thread = crate::thread::current_id();
         ring.push(&Event {
             time_ns: crate::sys::now().as_nanos() as u64,
             kind,

@@ -1,0 +1,275 @@
+//! `threading.Condition`: wait until notified, over a Lock or (by default) an RLock.
+//!
+//! Like CPython's, it keeps an explicit FIFO queue of waiters, each parked on its own word:
+//! `notify(n)` pops at most `n` of them and flips their words. So a `wait` returns true only
+//! when it was really notified (no spurious wake-ups reach the caller), `notify(n)` wakes at
+//! most `n`, and a notify with nobody waiting is not remembered (CV-08).
+//!
+//! | waiter word | meaning                                              |
+//! |-------------|------------------------------------------------------|
+//! | `WAITING`   | in the queue, parked (or about to park) on the word   |
+//! | `NOTIFIED`  | popped by `notify`; will re-acquire the lock and return true |
+//!
+//! A waiter that times out removes itself from the queue under the queue's mutex; if it is no
+//! longer there, a notifier popped it first, and the wait counts as notified.
+
+use crate::error::Error;
+use crate::inspect::{self, Observed};
+use crate::internal::Mutex;
+use crate::primitive::{AtomicU32, Ordering::*};
+use crate::sys::futex;
+use crate::thread::Blocked;
+use crate::time::{IntoTimeout, Timeout};
+use crate::trace::{self, Kind, ObjectKind};
+use crate::{Lock, RLock};
+use core::time::Duration;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+const WAITING: u32 = 0;
+const NOTIFIED: u32 = 1;
+
+/// The lock under a condition.
+#[derive(Clone)]
+pub enum ConditionLock {
+    /// A plain Lock: "owned" means "locked" (CPython's fallback `_is_owned`).
+    Lock(Arc<Lock>),
+    /// An RLock (the default): owned by a thread, fully released across a wait.
+    RLock(Arc<RLock>),
+}
+
+struct Waiter {
+    word: AtomicU32,
+}
+
+struct CondState {
+    waiters: Mutex<VecDeque<Arc<Waiter>>>,
+    id: u32,
+}
+
+impl Observed for CondState {
+    fn id(&self) -> u32 {
+        self.id
+    }
+    fn kind(&self) -> ObjectKind {
+        ObjectKind::Condition
+    }
+    fn holders(&self) -> Vec<u32> {
+        Vec::new()
+    }
+    fn value(&self) -> u64 {
+        self.waiters.lock().len() as u64
+    }
+}
+
+/// A condition variable (CPython's `threading.Condition`).
+pub struct Condition {
+    lock: ConditionLock,
+    s: Arc<CondState>,
+}
+
+impl Default for Condition {
+    fn default() -> Condition {
+        Condition::new()
+    }
+}
+
+impl Condition {
+    /// A condition over a new RLock (CPython's `Condition()`).
+    pub fn new() -> Condition {
+        Condition::with_lock(ConditionLock::RLock(Arc::new(RLock::new())))
+    }
+
+    /// A condition over the given lock (CPython's `Condition(lock)`).
+    pub fn with_lock(lock: ConditionLock) -> Condition {
+        let s = Arc::new(CondState {
+            waiters: Mutex::new(VecDeque::new()),
+            id: trace::next_id(),
+        });
+        inspect::register(&s);
+        Condition { lock, s }
+    }
+
+    /// The underlying lock.
+    pub fn lock(&self) -> &ConditionLock {
+        &self.lock
+    }
+
+    /// Acquires the underlying lock (its rules).
+    pub fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
+        match &self.lock {
+            ConditionLock::Lock(l) => l.acquire(blocking, timeout),
+            ConditionLock::RLock(l) => l.acquire(blocking, timeout),
+        }
+    }
+
+    /// Releases the underlying lock (its rules).
+    pub fn release(&self) -> Result<(), Error> {
+        match &self.lock {
+            ConditionLock::Lock(l) => l.release(),
+            ConditionLock::RLock(l) => l.release(),
+        }
+    }
+
+    /// `with cond:` — holds the underlying lock until dropped.
+    pub fn guard(&self) -> Result<ConditionGuard<'_>, Error> {
+        self.acquire(true, Timeout::FOREVER)?;
+        Ok(ConditionGuard { cond: self })
+    }
+
+    fn is_owned(&self) -> bool {
+        match &self.lock {
+            ConditionLock::Lock(l) => l.locked(),
+            ConditionLock::RLock(l) => l.is_owned(),
+        }
+    }
+
+    /// Releases the lock (all levels of an RLock), waits until notified or `timeout` passes,
+    /// re-acquires the lock (as before), and returns whether it was notified.
+    ///
+    /// [`Error::WaitNotOwned`] if the caller does not hold the lock.
+    pub fn wait(&self, timeout: impl IntoTimeout) -> Result<bool, Error> {
+        let timeout = timeout.into_timeout()?;
+        if !self.is_owned() {
+            return Err(Error::WaitNotOwned);
+        }
+        if timeout.duration() == Some(Duration::ZERO) {
+            return Ok(false);
+        }
+        if !futex::can_block() {
+            return Err(Error::WouldBlockOnMainThread("Condition::wait"));
+        }
+        let me = Arc::new(Waiter {
+            word: AtomicU32::new(WAITING),
+        });
+        let blocked = Blocked::on(self.s.id)?;
+        self.s.waiters.lock().push_back(me.clone());
+        let released = match &self.lock {
+            ConditionLock::Lock(l) => l.release().map(|()| 1),
+            ConditionLock::RLock(l) => l.release_save(),
+        };
+        let saved = match released {
+            Ok(levels) => levels,
+            Err(e) => {
+                self.s.waiters.lock().retain(|w| !Arc::ptr_eq(w, &me));
+                return Err(e);
+            }
+        };
+        let deadline = timeout.deadline();
+        let notified = loop {
+            // Acquire: pairs with notify's Release store.
+            if me.word.load(Acquire) == NOTIFIED {
+                break true;
+            }
+            let left = match deadline {
+                None => None,
+                Some(d) => d.remaining(),
+            };
+            if deadline.is_some() && left.is_none() {
+                let mut queue = self.s.waiters.lock();
+                let before = queue.len();
+                queue.retain(|w| !Arc::ptr_eq(w, &me));
+                break queue.len() == before; // gone already: a notifier took it
+            }
+            futex::wait(&me.word, WAITING, left);
+        };
+        if notified {
+            blocked.succeeded();
+        } else {
+            drop(blocked);
+        }
+        match &self.lock {
+            ConditionLock::Lock(l) => l.acquire(true, Timeout::FOREVER).map(drop)?,
+            ConditionLock::RLock(l) => l.acquire_restore(saved)?,
+        }
+        Ok(notified)
+    }
+
+    /// Waits until `predicate()` is true (checked first, then after each wake-up), up to
+    /// `timeout` in total. Returns the predicate's last value.
+    pub fn wait_for(
+        &self,
+        mut predicate: impl FnMut() -> bool,
+        timeout: impl IntoTimeout,
+    ) -> Result<bool, Error> {
+        let deadline = timeout.into_timeout()?.deadline();
+        loop {
+            if predicate() {
+                return Ok(true);
+            }
+            let left = match deadline {
+                None => Timeout::FOREVER,
+                Some(d) => match d.remaining() {
+                    Some(left) => Timeout::after(left),
+                    None => return Ok(false),
+                },
+            };
+            self.wait(left)?;
+        }
+    }
+
+    /// Wakes at most `n` waiters (oldest first). [`Error::NotifyNotOwned`] without the lock.
+    /// The woken threads run once the caller releases the lock.
+    pub fn notify(&self, n: usize) -> Result<(), Error> {
+        if !self.is_owned() {
+            return Err(Error::NotifyNotOwned);
+        }
+        let mut queue = self.s.waiters.lock();
+        let woken = n.min(queue.len());
+        for w in queue.drain(..woken) {
+            w.word.store(NOTIFIED, Release);
+            futex::wake_one(&w.word);
+        }
+        drop(queue);
+        trace::emit(Kind::Notify, self.s.id, woken as u32);
+        Ok(())
+    }
+
+    /// Wakes every waiter.
+    pub fn notify_all(&self) -> Result<(), Error> {
+        self.notify(usize::MAX)
+    }
+
+    /// This condition's id in trace events and snapshots.
+    pub fn trace_id(&self) -> u32 {
+        self.s.id
+    }
+}
+
+/// Holds a [`Condition`]'s lock until dropped.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct ConditionGuard<'a> {
+    cond: &'a Condition,
+}
+
+impl ConditionGuard<'_> {
+    /// `cond.wait(timeout)` while holding the guard.
+    pub fn wait(&self, timeout: impl IntoTimeout) -> Result<bool, Error> {
+        self.cond.wait(timeout)
+    }
+
+    /// `cond.wait_for(predicate, timeout)` while holding the guard.
+    pub fn wait_for(
+        &self,
+        predicate: impl FnMut() -> bool,
+        timeout: impl IntoTimeout,
+    ) -> Result<bool, Error> {
+        self.cond.wait_for(predicate, timeout)
+    }
+
+    /// `cond.notify(n)`.
+    pub fn notify(&self, n: usize) -> Result<(), Error> {
+        self.cond.notify(n)
+    }
+
+    /// `cond.notify_all()`.
+    pub fn notify_all(&self) -> Result<(), Error> {
+        self.cond.notify_all()
+    }
+}
+
+impl Drop for ConditionGuard<'_> {
+    fn drop(&mut self) {
+        let _ = self.cond.release();
+    }
+}

@@ -1,0 +1,268 @@
+//! `threading.Semaphore` and `BoundedSemaphore`: a pool of permits with no owner (any thread
+//! may release, SM-15).
+//!
+//! | word      | meaning                                                              |
+//! |-----------|----------------------------------------------------------------------|
+//! | `value`   | free permits; waiters park on it while it is 0                       |
+//! | `waiters` | threads in the slow path; `release` wakes only if it is non-zero, so |
+//! |           | a release with nobody waiting is one atomic add and one load          |
+//!
+//! Why no wake-up is lost: a waiter increments `waiters` and then re-reads `value`; a releaser
+//! adds to `value` and then reads `waiters`. Both are SeqCst, so at least one of them sees the
+//! other's write: either the waiter finds the permit, or the releaser finds the waiter (and the
+//! futex compares `value` again atomically before parking).
+
+use crate::error::Error;
+use crate::inspect::{self, Observed};
+use crate::lock::check_blocking_args;
+use crate::primitive::{AtomicU32, Ordering::*};
+use crate::sys::futex;
+use crate::thread::Blocked;
+use crate::time::{IntoTimeout, Timeout};
+use crate::trace::{self, Kind, ObjectKind};
+use core::fmt;
+use core::time::Duration;
+use std::sync::Arc;
+
+struct SemState {
+    value: AtomicU32,
+    waiters: AtomicU32,
+    id: u32,
+    /// `Some(initial)` for a BoundedSemaphore.
+    bound: Option<u32>,
+}
+
+impl Observed for SemState {
+    fn id(&self) -> u32 {
+        self.id
+    }
+    fn kind(&self) -> ObjectKind {
+        if self.bound.is_some() {
+            ObjectKind::BoundedSemaphore
+        } else {
+            ObjectKind::Semaphore
+        }
+    }
+    fn holders(&self) -> Vec<u32> {
+        Vec::new()
+    }
+    fn value(&self) -> u64 {
+        u64::from(self.value.load(Relaxed))
+    }
+}
+
+/// A counting semaphore (CPython's `threading.Semaphore`).
+pub struct Semaphore {
+    s: Arc<SemState>,
+}
+
+/// A semaphore that refuses to be released above its initial value.
+pub struct BoundedSemaphore {
+    sem: Semaphore,
+}
+
+fn initial(value: i64) -> Result<u32, Error> {
+    if value < 0 {
+        return Err(Error::InvalidArgument("semaphore initial value must be >= 0"));
+    }
+    u32::try_from(value).map_err(|_| Error::Overflow("semaphore initial value is too large"))
+}
+
+impl Semaphore {
+    /// A semaphore with `value` permits. Negative: [`Error::InvalidArgument`].
+    pub fn new(value: i64) -> Result<Semaphore, Error> {
+        Ok(Semaphore::with_bound(initial(value)?, None))
+    }
+
+    fn with_bound(value: u32, bound: Option<u32>) -> Semaphore {
+        let s = Arc::new(SemState {
+            value: AtomicU32::new(value),
+            waiters: AtomicU32::new(0),
+            id: trace::next_id(),
+            bound,
+        });
+        inspect::register(&s);
+        Semaphore { s }
+    }
+
+    /// CPython's `acquire(blocking=True, timeout=None)`: takes a permit, waiting up to
+    /// `timeout` for one. Same argument rules as [`crate::Lock::acquire`].
+    #[inline]
+    pub fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
+        let timeout = check_blocking_args(
+            blocking,
+            timeout,
+            "can't specify timeout for non-blocking acquire",
+        )?;
+        if self.try_take() {
+            return Ok(true);
+        }
+        if !blocking {
+            return Ok(false);
+        }
+        self.acquire_slow(timeout)
+    }
+
+    #[inline]
+    fn try_take(&self) -> bool {
+        let mut v = self.s.value.load(SeqCst);
+        while v > 0 {
+            match self.s.value.compare_exchange_weak(v, v - 1, SeqCst, Relaxed) {
+                Ok(_) => {
+                    trace::emit(Kind::Value, self.s.id, v - 1);
+                    return true;
+                }
+                Err(now) => v = now,
+            }
+        }
+        false
+    }
+
+    #[cold]
+    fn acquire_slow(&self, timeout: Timeout) -> Result<bool, Error> {
+        if timeout.duration() == Some(Duration::ZERO) {
+            return Ok(false);
+        }
+        if !futex::can_block() {
+            return Err(Error::WouldBlockOnMainThread("Semaphore::acquire"));
+        }
+        let blocked = Blocked::on(self.s.id)?;
+        let deadline = timeout.deadline();
+        self.s.waiters.fetch_add(1, SeqCst);
+        let taken = loop {
+            if self.try_take() {
+                break true;
+            }
+            let left = match deadline {
+                None => None,
+                Some(d) => match d.remaining() {
+                    Some(left) => Some(left),
+                    None => break false,
+                },
+            };
+            futex::wait(&self.s.value, 0, left);
+        };
+        self.s.waiters.fetch_sub(1, SeqCst);
+        if taken {
+            blocked.succeeded();
+        }
+        Ok(taken)
+    }
+
+    /// `acquire(false)`.
+    pub fn try_acquire(&self) -> bool {
+        self.try_take()
+    }
+
+    /// Adds `n` permits and wakes up to `n` waiters. `n == 0`: [`Error::InvalidArgument`].
+    /// Never blocks: callable on the browser's main thread.
+    pub fn release(&self, n: u32) -> Result<(), Error> {
+        if n == 0 {
+            return Err(Error::InvalidArgument("n must be one or more"));
+        }
+        let limit = self.s.bound.unwrap_or(u32::MAX);
+        let old = self
+            .s
+            .value
+            .fetch_update(SeqCst, Relaxed, |v| v.checked_add(n).filter(|&new| new <= limit))
+            .map_err(|_| match self.s.bound {
+                Some(_) => Error::TooManyReleases,
+                None => Error::Overflow("semaphore value is too large"),
+            })?;
+        trace::emit(Kind::Value, self.s.id, old + n);
+        if self.s.waiters.load(SeqCst) > 0 {
+            if n == 1 {
+                futex::wake_one(&self.s.value);
+            } else {
+                futex::wake_all(&self.s.value);
+            }
+        }
+        Ok(())
+    }
+
+    /// `with sem:` — takes a permit, gives it back on drop.
+    pub fn guard(&self) -> Result<SemaphoreGuard<'_>, Error> {
+        self.acquire(true, Timeout::FOREVER)?;
+        Ok(SemaphoreGuard { sem: self })
+    }
+
+    /// Free permits now.
+    pub fn value(&self) -> u32 {
+        self.s.value.load(Relaxed)
+    }
+
+    /// This semaphore's id in trace events and snapshots.
+    pub fn trace_id(&self) -> u32 {
+        self.s.id
+    }
+}
+
+impl BoundedSemaphore {
+    /// A bounded semaphore with `value` permits, which is also its maximum.
+    pub fn new(value: i64) -> Result<BoundedSemaphore, Error> {
+        let v = initial(value)?;
+        Ok(BoundedSemaphore {
+            sem: Semaphore::with_bound(v, Some(v)),
+        })
+    }
+
+    /// As [`Semaphore::acquire`].
+    pub fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
+        self.sem.acquire(blocking, timeout)
+    }
+
+    /// As [`Semaphore::try_acquire`].
+    pub fn try_acquire(&self) -> bool {
+        self.sem.try_acquire()
+    }
+
+    /// As [`Semaphore::release`], but releasing past the initial value is
+    /// [`Error::TooManyReleases`] and changes nothing (even if part of `n` would fit).
+    pub fn release(&self, n: u32) -> Result<(), Error> {
+        self.sem.release(n)
+    }
+
+    /// `with sem:`.
+    pub fn guard(&self) -> Result<SemaphoreGuard<'_>, Error> {
+        self.sem.guard()
+    }
+
+    /// Free permits now.
+    pub fn value(&self) -> u32 {
+        self.sem.value()
+    }
+
+    /// The initial (and maximum) value.
+    pub fn limit(&self) -> u32 {
+        self.sem.s.bound.unwrap_or(0)
+    }
+
+    /// This semaphore's id in trace events and snapshots.
+    pub fn trace_id(&self) -> u32 {
+        self.sem.trace_id()
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Semaphore object value={}>", self.value())
+    }
+}
+
+impl fmt::Debug for BoundedSemaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<BoundedSemaphore object value={}/{}>", self.value(), self.limit())
+    }
+}
+
+/// Holds one permit until dropped.
+#[must_use = "the permit is given back as soon as the guard is dropped"]
+pub struct SemaphoreGuard<'a> {
+    sem: &'a Semaphore,
+}
+
+impl Drop for SemaphoreGuard<'_> {
+    fn drop(&mut self) {
+        let _ = self.sem.release(1);
+    }
+}
