@@ -2,6 +2,7 @@
 //! with its name instead of stalling CI.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod programs;
 mod spec;
 
 use std::time::Duration;
@@ -35,3 +36,4 @@ macro_rules! native_test {
 
 spec_cases!(native_test);
 native_only_cases!(native_test);
+program_cases!(native_test);

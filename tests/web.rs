@@ -3,6 +3,7 @@
 //! Run by `wasm-pack test --headless --chrome -- --test web --test web_main_thread`.
 #![cfg(target_arch = "wasm32")]
 
+mod programs;
 mod spec;
 
 use wasm_bindgen_futures::JsFuture;
@@ -27,3 +28,4 @@ macro_rules! web_test {
 }
 
 spec_cases!(web_test);
+program_cases!(web_test);

@@ -1,0 +1,52 @@
+//! "Deadlock": two threads take two locks in opposite orders. Each holds one and waits for the
+//! other: neither can ever go on. The fix is one global order for taking locks.
+
+use super::common::{join_all, start_threads};
+use crate::{sleep, Error, Lock};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How each thread's attempt ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Got both locks.
+    Done,
+    /// Waited `patience` for the second lock and gave up.
+    GaveUp,
+    /// Deadlock detection refused the wait that closed the cycle (the cycle, by names).
+    Refused(Vec<String>),
+}
+
+/// Two threads, two locks. `ordered`: both take "lock A" first (the fix). Otherwise thread 0
+/// takes A then B and thread 1 takes B then A. Each holds its first lock for `hold`, and
+/// waits at most `patience` for the second.
+pub fn two_locks(ordered: bool, hold: Duration, patience: Duration) -> Result<Vec<Outcome>, Error> {
+    let (a, b) = (Arc::new(Lock::new()), Arc::new(Lock::new()));
+    crate::trace::set_label(a.trace_id(), "lock A");
+    crate::trace::set_label(b.trace_id(), "lock B");
+    let outcomes = Arc::new(Mutex::new(vec![Outcome::Done, Outcome::Done]));
+    let o = outcomes.clone();
+    // ANCHOR: opposite_order
+    let threads = start_threads("transfer", 2, move |i| {
+        let (first, second) = if ordered || i == 0 { (&a, &b) } else { (&b, &a) };
+        let _one = first.guard()?;
+        sleep(hold)?; // long enough for the other thread to take its first lock
+        let outcome = match second.acquire(true, patience) {
+            Ok(true) => {
+                second.release()?;
+                Outcome::Done
+            }
+            Ok(false) => Outcome::GaveUp, // waited `patience`: it never came
+            Err(Error::Deadlock(cycle)) => Outcome::Refused(cycle),
+            Err(e) => return Err(e),
+        };
+        // ANCHOR_END: opposite_order
+        if let Ok(mut all) = o.lock() {
+            all[i] = outcome;
+        }
+        Ok(())
+    })?;
+    join_all(&threads)?;
+    let all = outcomes.lock().map(|v| v.clone()).unwrap_or_default();
+    Ok(all)
+}

@@ -1,0 +1,95 @@
+//! The book's programs (`src/book/`), run as tests on both backends: what the reader sees live
+//! is what these check. `isolated.rs` holds the cases that switch process-wide modes
+//! (deadlock detection) and so run in their own test binaries.
+#![allow(dead_code)]
+
+pub mod isolated;
+
+use concurrency::book;
+use concurrency::inspect;
+use concurrency::{Event, Thread, ThreadState};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const SHORT: Duration = Duration::from_secs(30);
+const MS: Duration = Duration::from_millis(1);
+
+/// Book programs that run in parallel with anything: `harness!(name, body)`.
+#[macro_export]
+macro_rules! program_cases {
+    ($harness:ident) => {
+        $harness!(book_rlock_clerks, programs::rlock_clerks);
+        $harness!(book_semaphore_downloads, programs::semaphore_downloads);
+        $harness!(book_bounded_over_release, programs::bounded_over_release);
+        $harness!(book_event_starting_line, programs::event_starting_line);
+        $harness!(book_condition_shelf, programs::condition_shelf);
+        $harness!(book_barrier_rounds, programs::barrier_rounds);
+        $harness!(book_deadlock_fixed_by_order, programs::deadlock_fixed_by_order);
+    };
+}
+
+/// Runs `f` on a library thread and returns its result (bounded by SHORT).
+pub fn on_thread<T: Send + 'static>(name: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let slot = Arc::new(Mutex::new(None));
+    let s = slot.clone();
+    let t = Thread::builder()
+        .name(name)
+        .target(move || *s.lock().unwrap() = Some(f()))
+        .build();
+    t.start().unwrap();
+    assert_eq!(t.join(SHORT), Ok(true), "{name} did not finish");
+    let value = slot.lock().unwrap().take();
+    value.unwrap_or_else(|| panic!("{name} panicked"))
+}
+
+pub fn rlock_clerks() {
+    assert_eq!(book::rlock::clerks(3, 5, MS), Ok(30));
+}
+
+pub fn semaphore_downloads() {
+    let most = book::semaphore::downloads(6, 2, 10 * MS).unwrap();
+    assert!((1..=2).contains(&most), "at most 2 at once, saw {most}");
+}
+
+pub fn bounded_over_release() {
+    let (err, value) = book::semaphore::over_release().unwrap();
+    assert_eq!(err, concurrency::Error::TooManyReleases);
+    assert_eq!(value, 2);
+}
+
+pub fn event_starting_line() {
+    let start = Arc::new(Event::new());
+    let s = start.clone();
+    let program = Thread::new(move || {
+        assert_eq!(book::event::starting_line(s, 4, SHORT), Ok(4));
+    });
+    program.start().unwrap();
+    let id = start.trace_id();
+    let start_time = concurrency::monotonic();
+    while inspect::snapshot()
+        .threads
+        .iter()
+        .filter(|t| t.state == ThreadState::Blocked { on: id })
+        .count()
+        < 4
+    {
+        assert!(concurrency::monotonic() - start_time < SHORT, "runners never waited");
+        concurrency::sleep(MS).unwrap();
+    }
+    start.set();
+    assert_eq!(program.join(SHORT), Ok(true));
+    assert!(!program.panicked());
+}
+
+pub fn condition_shelf() {
+    assert_eq!(book::condition::shelf(2, 3, 6, 2, MS), Ok(12));
+}
+
+pub fn barrier_rounds() {
+    assert_eq!(book::barrier::rounds(3, 4, MS), Ok(4));
+}
+
+pub fn deadlock_fixed_by_order() {
+    use book::deadlock::Outcome::Done;
+    assert_eq!(book::deadlock::two_locks(true, 20 * MS, SHORT), Ok(vec![Done, Done]));
+}
