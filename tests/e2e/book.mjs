@@ -35,7 +35,7 @@ try {
   const readyMs = await page.evaluate(() => window.concurrencyDemo.error ?? window.concurrencyDemo.readyMs);
   assert.equal(typeof readyMs, 'number', `the demo failed to start: ${readyMs}`);
 
-  await page.selectOption('#demo-threads', '4');
+  await page.selectOption('#counter-demo-threads', '4');
   const run = async (button) => {
     const before = await page.evaluate(() => window.concurrencyDemo.runs.length);
     await page.click(button);
@@ -43,9 +43,9 @@ try {
     return page.evaluate(() => window.concurrencyDemo.runs.at(-1));
   };
 
-  const unlocked = await run('#run-unlocked');
+  const unlocked = await run('#counter-demo-unlocked');
   const firstResultMs = unlocked.finishedAt;
-  const locked = await run('#run-locked');
+  const locked = await run('#counter-demo-locked');
   await page.locator('#counter-demo').screenshot({ path: `${shots}/threads-and-locks-demo.png` });
   await page.screenshot({ path: `${shots}/threads-and-locks.png`, fullPage: false });
 

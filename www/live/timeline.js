@@ -5,7 +5,7 @@ import { RUNNING, HOLDING, BLOCKED, STATES } from './trace-model.js';
 export const COLORS = { [RUNNING]: '#3aa757', [HOLDING]: '#3b6fd8', [BLOCKED]: '#d93b3b' };
 const LABEL = 170, LANE = 22, GAP = 6, AXIS = 22;
 
-export function drawTimeline(canvas, model) {
+export function drawTimeline(canvas, model, highlight = new Set()) {
   const lanes = [...model.lanes.values()].sort((a, b) => a.id - b.id);
   const dpr = window.devicePixelRatio || 1;
   const width = canvas.clientWidth || 640;
@@ -37,6 +37,11 @@ export function drawTimeline(canvas, model) {
     g.fillText(`${lane.name}${worker}`, 4, y + LANE / 2, LABEL - 8);
     g.fillStyle = 'rgba(128,128,128,0.12)';
     g.fillRect(LABEL, y, plot, LANE);
+    if (highlight.has(lane.name)) {
+      g.strokeStyle = COLORS[BLOCKED];
+      g.lineWidth = 2;
+      g.strokeRect(LABEL - 1, y - 1, plot + 2, LANE + 2);
+    }
     for (let b = 0; b < usedBuckets; b++) {
       let yTop = y + LANE;
       for (const s of [RUNNING, HOLDING, BLOCKED]) {

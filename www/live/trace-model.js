@@ -4,6 +4,13 @@
 // Event kinds: the numbers of `concurrency::trace::Kind` (src/trace/mod.rs).
 export const Kind = {
   ThreadStart: 1, ThreadEnd: 2, ObjectNew: 3, Acquire: 4, Release: 5, WaitBegin: 6, WaitEnd: 7,
+  Value: 8, Notify: 9,
+};
+
+// Object kinds: the numbers of `concurrency::trace::ObjectKind`.
+export const ObjectKind = {
+  Thread: 1, Lock: 2, RLock: 3, Semaphore: 4, BoundedSemaphore: 5, Event: 6, Condition: 7,
+  Barrier: 8,
 };
 const FIELDS = 5; // time (ms), kind, thread, object, arg
 
@@ -54,15 +61,28 @@ export class TraceModel {
         lane.end = t; lane.state = null; lane.panicked = arg === 1;
         break;
       }
+      case Kind.ObjectNew: {
+        this.object(object).kind = arg;
+        break;
+      }
+      case Kind.Value: {
+        this.object(object).value = arg;
+        break;
+      }
+      case Kind.Notify: {
+        this.object(object).notified += arg;
+        break;
+      }
       case Kind.Acquire: {
         const o = this.object(object);
-        o.owner = thread; o.acquisitions++;
+        o.owner = thread; o.acquisitions++; o.value = arg;
         this.setState(this.lane(thread), t, HOLDING);
         break;
       }
       case Kind.Release: {
         const o = this.object(object);
         if (o.owner === thread) o.owner = null;
+        o.value = 0;
         this.setState(this.lane(thread), t, RUNNING);
         break;
       }
@@ -102,8 +122,8 @@ export class TraceModel {
   object(id) {
     let o = this.objects.get(id);
     if (!o) {
-      o = { id, name: this.labelOf(id) ?? `object ${id}`, owner: null, waiters: new Set(),
-            acquisitions: 0, waits: 0 };
+      o = { id, kind: null, label: null, owner: null, waiters: new Set(), value: 0,
+            notified: 0, acquisitions: 0, waits: 0 };
       this.objects.set(id, o);
     }
     return o;
@@ -150,6 +170,12 @@ export class TraceModel {
       lane.buckets = merged;
     }
     this.span *= 2;
+  }
+
+  /** An object's name: its label once the program has given it one. */
+  objectName(o) {
+    if (o.label === null) o.label = this.labelOf(o.id) ?? null;
+    return o.label ?? `object ${o.id}`;
   }
 
   get bucketCount() { return BUCKETS; }
