@@ -1,33 +1,17 @@
-//! `threading.Condition`: wait until notified, over a Lock or (by default) an RLock.
-//!
-//! Like CPython's, it keeps an explicit FIFO queue of waiters, each parked on its own word:
-//! `notify(n)` pops at most `n` of them and flips their words. So a `wait` returns true only
-//! when it was really notified (no spurious wake-ups reach the caller), `notify(n)` wakes at
-//! most `n`, and a notify with nobody waiting is not remembered (CV-08).
-//!
-//! | waiter word | meaning                                              |
-//! |-------------|------------------------------------------------------|
-//! | `WAITING`   | in the queue, parked (or about to park) on the word   |
-//! | `NOTIFIED`  | popped by `notify`; will re-acquire the lock and return true |
-//!
-//! A waiter that times out removes itself from the queue under the queue's mutex; if it is no
-//! longer there, a notifier popped it first, and the wait counts as notified.
+//! `threading.Condition`: wait until notified, over a Lock or (by default) an RLock. Like
+//! CPython's, it queues its waiters (FIFO), so waits return true only when really notified and
+//! `notify(n)` wakes at most `n`: see `algo/wait_queue.rs`.
 
 use crate::error::Error;
 use crate::inspect::{self, Observed};
-use crate::internal::Mutex;
-use crate::primitive::{AtomicU32, Ordering::*};
+use crate::algo::wait_queue::WaitQueue;
 use crate::sys::futex;
 use crate::thread::Blocked;
 use crate::time::{IntoTimeout, Timeout};
 use crate::trace::{self, Kind, ObjectKind};
 use crate::{Lock, RLock};
 use core::time::Duration;
-use std::collections::VecDeque;
 use std::sync::Arc;
-
-const WAITING: u32 = 0;
-const NOTIFIED: u32 = 1;
 
 /// The lock under a condition.
 #[derive(Clone)]
@@ -38,12 +22,8 @@ pub enum ConditionLock {
     RLock(Arc<RLock>),
 }
 
-struct Waiter {
-    word: AtomicU32,
-}
-
 struct CondState {
-    waiters: Mutex<VecDeque<Arc<Waiter>>>,
+    queue: WaitQueue,
     id: u32,
 }
 
@@ -58,7 +38,7 @@ impl Observed for CondState {
         Vec::new()
     }
     fn value(&self) -> u64 {
-        self.waiters.lock().len() as u64
+        self.queue.len() as u64
     }
 }
 
@@ -83,7 +63,7 @@ impl Condition {
     /// A condition over the given lock (CPython's `Condition(lock)`).
     pub fn with_lock(lock: ConditionLock) -> Condition {
         let s = Arc::new(CondState {
-            waiters: Mutex::new(VecDeque::new()),
+            queue: WaitQueue::new(),
             id: trace::next_id(),
         });
         inspect::register(&s);
@@ -139,11 +119,8 @@ impl Condition {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Condition::wait"));
         }
-        let me = Arc::new(Waiter {
-            word: AtomicU32::new(WAITING),
-        });
         let blocked = Blocked::on(self.s.id)?;
-        self.s.waiters.lock().push_back(me.clone());
+        let me = self.s.queue.enqueue();
         let released = match &self.lock {
             ConditionLock::Lock(l) => l.release().map(|()| 1),
             ConditionLock::RLock(l) => l.release_save(),
@@ -151,28 +128,11 @@ impl Condition {
         let saved = match released {
             Ok(levels) => levels,
             Err(e) => {
-                self.s.waiters.lock().retain(|w| !Arc::ptr_eq(w, &me));
+                self.s.queue.cancel(&me);
                 return Err(e);
             }
         };
-        let deadline = timeout.deadline();
-        let notified = loop {
-            // Acquire: pairs with notify's Release store.
-            if me.word.load(Acquire) == NOTIFIED {
-                break true;
-            }
-            let left = match deadline {
-                None => None,
-                Some(d) => d.remaining(),
-            };
-            if deadline.is_some() && left.is_none() {
-                let mut queue = self.s.waiters.lock();
-                let before = queue.len();
-                queue.retain(|w| !Arc::ptr_eq(w, &me));
-                break queue.len() == before; // gone already: a notifier took it
-            }
-            futex::wait(&me.word, WAITING, left);
-        };
+        let notified = self.s.queue.wait(&me, timeout.deadline());
         if notified {
             blocked.succeeded();
         } else {
@@ -214,13 +174,7 @@ impl Condition {
         if !self.is_owned() {
             return Err(Error::NotifyNotOwned);
         }
-        let mut queue = self.s.waiters.lock();
-        let woken = n.min(queue.len());
-        for w in queue.drain(..woken) {
-            w.word.store(NOTIFIED, Release);
-            futex::wake_one(&w.word);
-        }
-        drop(queue);
+        let woken = self.s.queue.notify(n);
         trace::emit(Kind::Notify, self.s.id, woken as u32);
         Ok(())
     }

@@ -1,21 +1,9 @@
-//! `threading.Event`: a flag threads can wait for.
-//!
-//! One 32-bit word:
-//!
-//! | bits  | meaning                                                                      |
-//! |-------|------------------------------------------------------------------------------|
-//! | 0     | the flag                                                                      |
-//! | 1     | someone may be waiting: `set` wakes only then, so a set with no waiter is one |
-//! |       | atomic operation                                                              |
-//! | 2..32 | generation: `set` (of an unset event) increments it                           |
-//!
-//! A waiter remembers the generation it started in and returns true once the flag is set *or*
-//! the generation moved on, so a `set()` immediately followed by `clear()` still releases every
-//! thread that was waiting (CPython's EV-04, gh-57711).
+//! `threading.Event`: a flag threads can wait for. The word and its generation (why a
+//! `set()` followed at once by `clear()` still releases every waiter): `algo/event_word.rs`.
 
 use crate::error::Error;
 use crate::inspect::{self, Observed};
-use crate::primitive::{AtomicU32, Ordering::*};
+use crate::algo::event_word::EventWord;
 use crate::sys::futex;
 use crate::thread::Blocked;
 use crate::time::IntoTimeout;
@@ -24,17 +12,13 @@ use core::fmt;
 use core::time::Duration;
 use std::sync::Arc;
 
-const FLAG: u32 = 1;
-const WAITERS: u32 = 2;
-const GENERATION: u32 = 4;
-
 /// An event flag (CPython's `threading.Event`).
 pub struct Event {
     s: Arc<EventState>,
 }
 
 struct EventState {
-    word: AtomicU32,
+    word: EventWord,
     id: u32,
 }
 
@@ -49,7 +33,7 @@ impl Observed for EventState {
         Vec::new()
     }
     fn value(&self) -> u64 {
-        u64::from(self.word.load(Relaxed) & FLAG)
+        u64::from(self.word.is_set())
     }
 }
 
@@ -63,7 +47,7 @@ impl Event {
     /// A new, unset event.
     pub fn new() -> Event {
         let s = Arc::new(EventState {
-            word: AtomicU32::new(0),
+            word: EventWord::new(),
             id: trace::next_id(),
         });
         inspect::register(&s);
@@ -72,26 +56,19 @@ impl Event {
 
     /// Whether the flag is set.
     pub fn is_set(&self) -> bool {
-        self.s.word.load(Acquire) & FLAG != 0
+        self.s.word.is_set()
     }
 
     /// Sets the flag and wakes every waiter. Never blocks.
     pub fn set(&self) {
-        // Release: a waiter that sees the flag sees what was written before set().
-        let old = self.s.word.fetch_update(Release, Relaxed, |w| {
-            (w & FLAG == 0).then(|| (w & !(FLAG | WAITERS)).wrapping_add(GENERATION) | FLAG)
-        });
-        if let Ok(old) = old {
+        if self.s.word.set() {
             trace::emit(Kind::Value, self.s.id, 1);
-            if old & WAITERS != 0 {
-                futex::wake_all(&self.s.word);
-            }
         }
     }
 
     /// Clears the flag.
     pub fn clear(&self) {
-        if self.s.word.fetch_and(!FLAG, Relaxed) & FLAG != 0 {
+        if self.s.word.clear() {
             trace::emit(Kind::Value, self.s.id, 0);
         }
     }
@@ -100,44 +77,21 @@ impl Event {
     /// set (even if cleared again since), false on timeout.
     pub fn wait(&self, timeout: impl IntoTimeout) -> Result<bool, Error> {
         let timeout = timeout.into_timeout()?;
-        let start = self.s.word.load(Acquire);
-        if start & FLAG != 0 {
+        let Some(ticket) = self.s.word.ticket() else {
             return Ok(true);
-        }
+        };
         if timeout.duration() == Some(Duration::ZERO) {
             return Ok(false);
         }
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Event::wait"));
         }
-        let generation = start / GENERATION;
-        let signalled = |w: u32| w & FLAG != 0 || w / GENERATION != generation;
         let blocked = Blocked::on(self.s.id)?;
-        let deadline = timeout.deadline();
-        loop {
-            let w = self.s.word.load(Acquire);
-            if signalled(w) {
-                blocked.succeeded();
-                return Ok(true);
-            }
-            if w & WAITERS == 0
-                && self
-                    .s
-                    .word
-                    .compare_exchange(w, w | WAITERS, Relaxed, Relaxed)
-                    .is_err()
-            {
-                continue;
-            }
-            let left = match deadline {
-                None => None,
-                Some(d) => match d.remaining() {
-                    Some(left) => Some(left),
-                    None => return Ok(false),
-                },
-            };
-            futex::wait(&self.s.word, w | WAITERS, left);
+        let signalled = self.s.word.wait(ticket, timeout.deadline());
+        if signalled {
+            blocked.succeeded();
         }
+        Ok(signalled)
     }
 
     /// This event's id in trace events and snapshots.

@@ -32,6 +32,7 @@ compile_error!(
      and the rustflags in .cargo/config.toml (the xtask does this)"
 );
 
+mod algo;
 mod barrier;
 pub mod book;
 mod condition;

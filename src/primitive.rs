@@ -1,17 +1,10 @@
-//! The atomics and locks this crate is built from, re-exported in one place so that the same
-//! code can run under `loom` (crossbeam's and tokio's pattern): with `--cfg loom` these names
-//! point at loom's model-checked versions.
+//! The atomics and locks the algorithms in `algo/` are written against, re-exported in one
+//! place (crossbeam's and tokio's pattern). `tests/loom.rs` compiles those same algorithm files
+//! with its own `primitive` module, whose names point at loom's model-checked types.
 
-#[cfg(not(loom))]
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 #[cfg(all(
-    not(loom),
     not(target_arch = "wasm32"),
     any(not(target_os = "linux"), feature = "portable-seam")
 ))]
 pub(crate) use std::sync::{Condvar, Mutex};
-
-#[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-#[cfg(loom)]
-pub(crate) use loom::sync::{Condvar, Mutex};

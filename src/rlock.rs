@@ -12,7 +12,7 @@
 
 use crate::error::Error;
 use crate::inspect::{self, Observed};
-use crate::lock::raw::RawLock;
+use crate::algo::raw_lock::RawLock;
 use crate::lock::{acquire_contended, check_blocking_args};
 use crate::primitive::{AtomicU32, Ordering::Relaxed};
 use crate::thread::current_id;

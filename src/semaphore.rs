@@ -1,21 +1,10 @@
 //! `threading.Semaphore` and `BoundedSemaphore`: a pool of permits with no owner (any thread
-//! may release, SM-15).
-//!
-//! | word      | meaning                                                              |
-//! |-----------|----------------------------------------------------------------------|
-//! | `value`   | free permits; waiters park on it while it is 0                       |
-//! | `waiters` | threads in the slow path; `release` wakes only if it is non-zero, so |
-//! |           | a release with nobody waiting is one atomic add and one load          |
-//!
-//! Why no wake-up is lost: a waiter increments `waiters` and then re-reads `value`; a releaser
-//! adds to `value` and then reads `waiters`. Both are SeqCst, so at least one of them sees the
-//! other's write: either the waiter finds the permit, or the releaser finds the waiter (and the
-//! futex compares `value` again atomically before parking).
+//! may release, SM-15). The words and why no wake-up is lost: `algo/semaphore_word.rs`.
 
 use crate::error::Error;
 use crate::inspect::{self, Observed};
 use crate::lock::check_blocking_args;
-use crate::primitive::{AtomicU32, Ordering::*};
+use crate::algo::semaphore_word::SemaphoreWord;
 use crate::sys::futex;
 use crate::thread::Blocked;
 use crate::time::{IntoTimeout, Timeout};
@@ -25,8 +14,7 @@ use core::time::Duration;
 use std::sync::Arc;
 
 struct SemState {
-    value: AtomicU32,
-    waiters: AtomicU32,
+    word: SemaphoreWord,
     id: u32,
     /// `Some(initial)` for a BoundedSemaphore.
     bound: Option<u32>,
@@ -47,7 +35,7 @@ impl Observed for SemState {
         Vec::new()
     }
     fn value(&self) -> u64 {
-        u64::from(self.value.load(Relaxed))
+        u64::from(self.word.value())
     }
 }
 
@@ -76,8 +64,7 @@ impl Semaphore {
 
     fn with_bound(value: u32, bound: Option<u32>) -> Semaphore {
         let s = Arc::new(SemState {
-            value: AtomicU32::new(value),
-            waiters: AtomicU32::new(0),
+            word: SemaphoreWord::new(value),
             id: trace::next_id(),
             bound,
         });
@@ -105,17 +92,13 @@ impl Semaphore {
 
     #[inline]
     fn try_take(&self) -> bool {
-        let mut v = self.s.value.load(SeqCst);
-        while v > 0 {
-            match self.s.value.compare_exchange_weak(v, v - 1, SeqCst, Relaxed) {
-                Ok(_) => {
-                    trace::emit(Kind::Value, self.s.id, v - 1);
-                    return true;
-                }
-                Err(now) => v = now,
+        match self.s.word.try_take() {
+            Some(left) => {
+                trace::emit(Kind::Value, self.s.id, left);
+                true
             }
+            None => false,
         }
-        false
     }
 
     #[cold]
@@ -127,26 +110,14 @@ impl Semaphore {
             return Err(Error::WouldBlockOnMainThread("Semaphore::acquire"));
         }
         let blocked = Blocked::on(self.s.id)?;
-        let deadline = timeout.deadline();
-        self.s.waiters.fetch_add(1, SeqCst);
-        let taken = loop {
-            if self.try_take() {
-                break true;
+        match self.s.word.take_waiting(timeout.deadline()) {
+            Some(left) => {
+                blocked.succeeded();
+                trace::emit(Kind::Value, self.s.id, left);
+                Ok(true)
             }
-            let left = match deadline {
-                None => None,
-                Some(d) => match d.remaining() {
-                    Some(left) => Some(left),
-                    None => break false,
-                },
-            };
-            futex::wait(&self.s.value, 0, left);
-        };
-        self.s.waiters.fetch_sub(1, SeqCst);
-        if taken {
-            blocked.succeeded();
+            None => Ok(false),
         }
-        Ok(taken)
     }
 
     /// `acquire(false)`.
@@ -161,22 +132,11 @@ impl Semaphore {
             return Err(Error::InvalidArgument("n must be one or more"));
         }
         let limit = self.s.bound.unwrap_or(u32::MAX);
-        let old = self
-            .s
-            .value
-            .fetch_update(SeqCst, Relaxed, |v| v.checked_add(n).filter(|&new| new <= limit))
-            .map_err(|_| match self.s.bound {
-                Some(_) => Error::TooManyReleases,
-                None => Error::Overflow("semaphore value is too large"),
-            })?;
-        trace::emit(Kind::Value, self.s.id, old + n);
-        if self.s.waiters.load(SeqCst) > 0 {
-            if n == 1 {
-                futex::wake_one(&self.s.value);
-            } else {
-                futex::wake_all(&self.s.value);
-            }
-        }
+        let value = self.s.word.release(n, limit).map_err(|_| match self.s.bound {
+            Some(_) => Error::TooManyReleases,
+            None => Error::Overflow("semaphore value is too large"),
+        })?;
+        trace::emit(Kind::Value, self.s.id, value);
         Ok(())
     }
 
@@ -188,7 +148,7 @@ impl Semaphore {
 
     /// Free permits now.
     pub fn value(&self) -> u32 {
-        self.s.value.load(Relaxed)
+        self.s.word.value()
     }
 
     /// This semaphore's id in trace events and snapshots.

@@ -3,7 +3,7 @@
 //! parking, which is fine because every critical section guarded by it is a few instructions
 //! long and never blocks inside.
 
-use crate::lock::raw::RawLock;
+use crate::algo::raw_lock::RawLock;
 use core::cell::UnsafeCell;
 use core::ops::{Deref, DerefMut};
 

@@ -1,10 +1,10 @@
 //! `threading.Lock`: a primitive lock with no owner (any thread may release it, LK-16) that is
 //! not reentrant (a second `acquire` by the holder blocks, LK-15).
 //!
-//! The lock word and its states are in [`raw`]; this file adds CPython's argument rules,
+//! The lock word and its states are in `algo/raw_lock.rs`; this file adds CPython's argument rules,
 //! the RAII guard that stands for `with lock:`, and what the book and `inspect` see.
 
-pub(crate) mod raw;
+
 
 use crate::error::Error;
 use crate::inspect::{self, Observed};
@@ -16,7 +16,7 @@ use crate::time::{IntoTimeout, Timeout};
 use crate::trace::{self, Kind, ObjectKind};
 use core::fmt;
 use core::time::Duration;
-use raw::RawLock;
+use crate::algo::raw_lock::RawLock;
 use std::sync::Arc;
 
 /// A primitive lock (CPython's `threading.Lock`).

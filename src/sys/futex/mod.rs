@@ -38,20 +38,17 @@ pub enum WaitOutcome {
     TimedOut,
 }
 
-#[cfg(all(target_os = "linux", not(feature = "portable-seam"), not(loom)))]
+#[cfg(all(target_os = "linux", not(feature = "portable-seam")))]
 #[path = "linux.rs"]
 mod imp;
 
-#[cfg(all(target_arch = "wasm32", not(loom)))]
+#[cfg(target_arch = "wasm32")]
 #[path = "wasm.rs"]
 mod imp;
 
-#[cfg(any(
-    loom,
-    all(
-        not(target_arch = "wasm32"),
-        any(not(target_os = "linux"), feature = "portable-seam")
-    )
+#[cfg(all(
+    not(target_arch = "wasm32"),
+    any(not(target_os = "linux"), feature = "portable-seam")
 ))]
 #[path = "parking_table.rs"]
 mod imp;

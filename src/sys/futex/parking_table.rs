@@ -1,6 +1,6 @@
 //! Portable backend of the seam: a fixed table of buckets, each a std `Mutex` + `Condvar`,
-//! chosen by the word's address. Used on every OS without a futex backend here, under `loom`
-//! (whose `Mutex`/`Condvar` it then uses), and on Linux with the `portable-seam` feature.
+//! chosen by the word's address. Used on every OS without a futex backend here, and on Linux
+//! with the `portable-seam` feature (so CI keeps it working).
 //!
 //! Why no wake-up is lost: a waiter compares the word while holding its bucket's mutex, and a
 //! waker takes the same mutex before notifying. A waker changes the word *before* calling
@@ -21,7 +21,6 @@ struct Bucket {
     cond: Condvar,
 }
 
-#[cfg(not(loom))]
 fn table() -> &'static [Bucket; BUCKETS] {
     static TABLE: std::sync::OnceLock<[Bucket; BUCKETS]> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
@@ -30,17 +29,6 @@ fn table() -> &'static [Bucket; BUCKETS] {
             cond: Condvar::new(),
         })
     })
-}
-
-#[cfg(loom)]
-fn table() -> &'static [Bucket; BUCKETS] {
-    loom::lazy_static! {
-        static ref TABLE: [Bucket; BUCKETS] = core::array::from_fn(|_| Bucket {
-            lock: Mutex::new(()),
-            cond: Condvar::new(),
-        });
-    }
-    &TABLE
 }
 
 fn bucket(word: &AtomicU32) -> &'static Bucket {

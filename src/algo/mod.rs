@@ -1,0 +1,9 @@
+//! The seam-level algorithm of each primitive: only atomics, the futex seam and deadlines. No
+//! tracing, no Python argument rules, no thread bookkeeping (the public types add those). Being
+//! this small, each file is also compiled by `tests/loom.rs` against loom's atomics and a loom
+//! seam, and model-checked there (through `crate::primitive`, crossbeam-style).
+
+pub(crate) mod event_word;
+pub(crate) mod raw_lock;
+pub(crate) mod semaphore_word;
+pub(crate) mod wait_queue;

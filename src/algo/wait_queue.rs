@@ -1,0 +1,91 @@
+//! A FIFO queue of waiters, each parked on its own word: the heart of Condition.
+//!
+//! | waiter word | meaning                                                       |
+//! |-------------|---------------------------------------------------------------|
+//! | `WAITING`   | in the queue, parked (or about to park) on the word            |
+//! | `NOTIFIED`  | popped by `notify`; its wait returns true                      |
+//!
+//! `notify(n)` pops at most `n` waiters and flips their words, so a wait returns true only when
+//! really notified (no spurious wake-up reaches the caller), at most `n` wake, and a notify with
+//! nobody waiting is not remembered. A waiter that times out removes itself under the queue's
+//! mutex; if it is gone already, a notifier popped it first and the wait counts as notified.
+
+use crate::internal::Mutex;
+use crate::primitive::{AtomicU32, Ordering::*};
+use crate::sys::futex;
+use crate::time::Deadline;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+const WAITING: u32 = 0;
+const NOTIFIED: u32 = 1;
+
+pub(crate) struct Waiter {
+    word: AtomicU32,
+}
+
+pub(crate) struct WaitQueue {
+    waiters: Mutex<VecDeque<Arc<Waiter>>>,
+}
+
+impl WaitQueue {
+    pub(crate) fn new() -> WaitQueue {
+        WaitQueue {
+            waiters: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.waiters.lock().len()
+    }
+
+    /// Joins the queue. Call before releasing the lock the notifier must hold, so that a
+    /// notify right after the release finds this waiter.
+    pub(crate) fn enqueue(&self) -> Arc<Waiter> {
+        let me = Arc::new(Waiter {
+            word: AtomicU32::new(WAITING),
+        });
+        self.waiters.lock().push_back(me.clone());
+        me
+    }
+
+    /// Leaves the queue without waiting (the wait could not start).
+    pub(crate) fn cancel(&self, me: &Arc<Waiter>) {
+        self.waiters.lock().retain(|w| !Arc::ptr_eq(w, me));
+    }
+
+    /// Parks until notified or `deadline`; returns whether it was notified.
+    pub(crate) fn wait(&self, me: &Arc<Waiter>, deadline: Option<Deadline>) -> bool {
+        loop {
+            // Acquire: pairs with notify's Release store.
+            if me.word.load(Acquire) == NOTIFIED {
+                return true;
+            }
+            let timeout = match deadline {
+                None => None,
+                Some(d) => match d.remaining() {
+                    Some(t) => Some(t),
+                    None => {
+                        let mut queue = self.waiters.lock();
+                        let before = queue.len();
+                        queue.retain(|w| !Arc::ptr_eq(w, me));
+                        return queue.len() == before; // gone already: a notifier took it
+                    }
+                },
+            };
+            futex::wait(&me.word, WAITING, timeout);
+        }
+    }
+
+    /// Wakes at most `n` waiters, oldest first; returns how many. Never blocks for long (the
+    /// queue's mutex guards a few instructions; waking never waits).
+    pub(crate) fn notify(&self, n: usize) -> usize {
+        let mut queue = self.waiters.lock();
+        let woken = n.min(queue.len());
+        for w in queue.drain(..woken) {
+            w.word.store(NOTIFIED, Release);
+            futex::wake_one(&w.word);
+        }
+        woken
+    }
+}
