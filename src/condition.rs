@@ -22,6 +22,16 @@ pub enum ConditionLock {
     RLock(Arc<RLock>),
 }
 
+impl ConditionLock {
+    /// The lock's id in trace events and snapshots.
+    pub fn trace_id(&self) -> u32 {
+        match self {
+            ConditionLock::Lock(l) => l.trace_id(),
+            ConditionLock::RLock(l) => l.trace_id(),
+        }
+    }
+}
+
 struct CondState {
     queue: WaitQueue,
     id: u32,

@@ -32,6 +32,12 @@ compile_error!(
      and the rustflags in .cargo/config.toml (the xtask does this)"
 );
 
+/// `const fn` in the library; `tests/loom.rs` defines the same macro as a plain `fn`, because
+/// loom's atomics have no const constructor. Wraps the constructors in `algo/`.
+macro_rules! const_unless_loom {
+    ($(#[$m:meta])* $vis:vis fn $($rest:tt)*) => { $(#[$m])* $vis const fn $($rest)* };
+}
+
 mod algo;
 mod barrier;
 pub mod book;

@@ -1,24 +1,18 @@
 //! `threading.RLock`: a reentrant lock. It has an owner (the thread that acquired it) and a
-//! recursion count; the owner may acquire it again, and must release it as many times.
-//!
-//! | `owner` | `count` | lock word (`RawLock`) | meaning                         |
-//! |---------|---------|-----------------------|---------------------------------|
-//! | 0       | 0       | UNLOCKED              | free                            |
-//! | T       | n ≥ 1   | LOCKED / CONTENDED    | held by thread T, n levels deep |
-//!
-//! Only the owner writes `owner` and `count` while it holds the word, so a thread that reads
-//! its own id in `owner` really is the owner (ids are never reused). An RLock whose owner
-//! ends without releasing stays locked forever, as in CPython (RL-05).
+//! recursion count; the owner may acquire it again, and must release it as many times. The
+//! owner/count/lock-word states: `algo/reentrant_lock.rs`. This file adds CPython's argument
+//! rules, the guard, and what the book and `inspect` see.
 
+use crate::algo::reentrant_lock::{Entered, ReentrantLock};
 use crate::error::Error;
 use crate::inspect::{self, Observed};
-use crate::algo::raw_lock::RawLock;
-use crate::lock::{acquire_contended, check_blocking_args};
-use crate::primitive::{AtomicU32, Ordering::Relaxed};
-use crate::thread::current_id;
+use crate::lock::check_blocking_args;
+use crate::sys::futex;
+use crate::thread::{current_id, Blocked};
 use crate::time::{IntoTimeout, Timeout};
 use crate::trace::{self, Kind, ObjectKind};
 use core::fmt;
+use core::time::Duration;
 use std::sync::Arc;
 
 /// A reentrant lock (CPython's `threading.RLock`).
@@ -27,10 +21,8 @@ pub struct RLock {
 }
 
 struct RLockState {
-    raw: RawLock,
+    lock: ReentrantLock,
     id: u32,
-    owner: AtomicU32,
-    count: AtomicU32,
 }
 
 impl Observed for RLockState {
@@ -41,13 +33,13 @@ impl Observed for RLockState {
         ObjectKind::RLock
     }
     fn holders(&self) -> Vec<u32> {
-        match self.owner.load(Relaxed) {
+        match self.lock.owner() {
             0 => vec![],
             t => vec![t],
         }
     }
     fn value(&self) -> u64 {
-        u64::from(self.count.load(Relaxed))
+        u64::from(self.lock.count())
     }
 }
 
@@ -61,10 +53,8 @@ impl RLock {
     /// A new, unowned RLock.
     pub fn new() -> RLock {
         let s = Arc::new(RLockState {
-            raw: RawLock::new(),
-            id: crate::trace::next_id(),
-            owner: AtomicU32::new(0),
-            count: AtomicU32::new(0),
+            lock: ReentrantLock::new(),
+            id: trace::next_id(),
         });
         inspect::register(&s);
         RLock { s }
@@ -79,43 +69,59 @@ impl RLock {
             "can't specify a timeout for a non-blocking call",
         )?;
         let me = current_id();
-        if self.s.owner.load(Relaxed) == me {
-            let count = self.s.count.load(Relaxed);
-            let count = count
-                .checked_add(1)
-                .ok_or(Error::Overflow("RLock recursion count is too large"))?;
-            self.s.count.store(count, Relaxed);
-            trace::emit(Kind::Value, self.s.id, count);
-            return Ok(true);
-        }
-        let taken = self.s.raw.try_lock()
-            || (blocking && acquire_contended(&self.s.raw, self.s.id, timeout, "RLock::acquire")?);
-        if taken {
-            self.take(me, 1);
-        }
-        Ok(taken)
+        let entered = match self.s.lock.try_enter(me) {
+            Some(e) => Some(e),
+            None if !blocking => None,
+            None => self.enter_waiting(me, 1, timeout, "RLock::acquire")?,
+        };
+        self.entered(entered)
     }
 
-    fn take(&self, me: u32, count: u32) {
-        self.s.owner.store(me, Relaxed);
-        self.s.count.store(count, Relaxed);
-        trace::emit(Kind::Acquire, self.s.id, count);
+    #[cold]
+    fn enter_waiting(
+        &self,
+        me: u32,
+        count: u32,
+        timeout: Timeout,
+        what: &'static str,
+    ) -> Result<Option<Entered>, Error> {
+        if timeout.duration() == Some(Duration::ZERO) {
+            return Ok(None);
+        }
+        if !futex::can_block() {
+            return Err(Error::WouldBlockOnMainThread(what));
+        }
+        let blocked = Blocked::on(self.s.id)?;
+        let entered = self.s.lock.enter_waiting(me, count, timeout.deadline());
+        if entered.is_some() {
+            blocked.succeeded();
+        }
+        Ok(entered)
+    }
+
+    /// Reports an enter; false if the lock was not taken.
+    fn entered(&self, entered: Option<Entered>) -> Result<bool, Error> {
+        match entered {
+            None => Ok(false),
+            Some(Entered::Took(count)) => {
+                trace::emit(Kind::Acquire, self.s.id, count);
+                Ok(true)
+            }
+            Some(Entered::Deeper(count)) => {
+                trace::emit(Kind::Value, self.s.id, count);
+                Ok(true)
+            }
+            Some(Entered::TooDeep) => Err(Error::Overflow("RLock recursion count is too large")),
+        }
     }
 
     /// Releases one level. [`Error::NotOwner`] if the caller does not own it (also for one
     /// release too many). The last level frees the lock for others. Never blocks.
     pub fn release(&self) -> Result<(), Error> {
-        if self.s.owner.load(Relaxed) != current_id() {
-            return Err(Error::NotOwner);
-        }
-        let count = self.s.count.load(Relaxed) - 1;
-        self.s.count.store(count, Relaxed);
-        if count == 0 {
-            self.s.owner.store(0, Relaxed);
-            self.s.raw.unlock();
-            trace::emit(Kind::Release, self.s.id, 0);
-        } else {
-            trace::emit(Kind::Value, self.s.id, count);
+        match self.s.lock.exit(current_id()) {
+            Ok(0) => trace::emit(Kind::Release, self.s.id, 0),
+            Ok(left) => trace::emit(Kind::Value, self.s.id, left),
+            Err(_) => return Err(Error::NotOwner),
         }
         Ok(())
     }
@@ -128,14 +134,14 @@ impl RLock {
 
     /// Whether anyone holds it.
     pub fn locked(&self) -> bool {
-        self.s.raw.is_locked()
+        self.s.lock.is_locked()
     }
 
     /// The caller's recursion count: 0 unless the caller owns it (CPython's
     /// `_recursion_count`).
     pub fn recursion_count(&self) -> u32 {
         if self.is_owned() {
-            self.s.count.load(Relaxed)
+            self.s.lock.count()
         } else {
             0
         }
@@ -143,30 +149,22 @@ impl RLock {
 
     /// Whether the caller owns it (CPython's `_is_owned`).
     pub fn is_owned(&self) -> bool {
-        self.s.owner.load(Relaxed) == current_id()
+        self.s.lock.is_owned_by(current_id())
     }
 
     /// Releases every level at once and returns the count (CPython's `_release_save`, used by
     /// [`crate::Condition::wait`]). [`Error::NotOwner`] if the caller does not own it.
     pub(crate) fn release_save(&self) -> Result<u32, Error> {
-        if !self.is_owned() {
-            return Err(Error::NotOwner);
-        }
-        let count = self.s.count.load(Relaxed);
-        self.s.count.store(0, Relaxed);
-        self.s.owner.store(0, Relaxed);
-        self.s.raw.unlock();
+        let count = self.s.lock.exit_all(current_id()).map_err(|_| Error::NotOwner)?;
         trace::emit(Kind::Release, self.s.id, 0);
         Ok(count)
     }
 
     /// Takes the lock back with the saved count (CPython's `_acquire_restore`).
     pub(crate) fn acquire_restore(&self, count: u32) -> Result<(), Error> {
-        if !self.s.raw.try_lock() {
-            acquire_contended(&self.s.raw, self.s.id, Timeout::FOREVER, "Condition::wait")?;
-        }
-        self.take(current_id(), count);
-        Ok(())
+        let entered =
+            self.enter_waiting(current_id(), count, Timeout::FOREVER, "Condition::wait")?;
+        self.entered(entered).map(drop)
     }
 
     /// This lock's id in trace events and snapshots.
@@ -181,8 +179,8 @@ impl fmt::Debug for RLock {
         write!(
             f,
             "<{state} RLock object owner={} count={}>",
-            self.s.owner.load(Relaxed),
-            self.s.count.load(Relaxed)
+            self.s.lock.owner(),
+            self.s.lock.count()
         )
     }
 }

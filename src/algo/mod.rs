@@ -5,5 +5,6 @@
 
 pub(crate) mod event_word;
 pub(crate) mod raw_lock;
+pub(crate) mod reentrant_lock;
 pub(crate) mod semaphore_word;
 pub(crate) mod wait_queue;

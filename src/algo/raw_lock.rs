@@ -31,9 +31,11 @@ pub(crate) struct RawLock {
 }
 
 impl RawLock {
-    pub(crate) const fn new() -> RawLock {
-        RawLock {
-            state: AtomicU32::new(UNLOCKED),
+    const_unless_loom! {
+        pub(crate) fn new() -> RawLock {
+            RawLock {
+                state: AtomicU32::new(UNLOCKED),
+            }
         }
     }
 

@@ -6,10 +6,13 @@
 //! | `waiters` | threads in the slow path; `release` wakes only if it is non-zero, so |
 //! |           | a release with nobody waiting is one atomic add and one load          |
 //!
-//! Why no wake-up is lost: a waiter increments `waiters` and then re-reads `value`; a releaser
-//! adds to `value` and then reads `waiters`. Both are SeqCst, so at least one of them sees the
-//! other's write: either the waiter finds the permit, or the releaser finds the waiter (and the
-//! futex compares `value` again atomically before parking).
+//! Why no wake-up is lost, without relying on SeqCst (which loom cannot fully model): before
+//! it parks, a waiter (A) increments `waiters`, then (B) confirms `value` is 0 with a
+//! compare-exchange of 0 for 0, a read-modify-write. A releaser (X) adds to `value` with an
+//! AcqRel read-modify-write, then (Y) reads `waiters`. Either X comes after B in `value`'s
+//! modification order, so X acquires B, A happens-before Y, and Y sees the waiter and wakes
+//! it; or X comes first, B fails, and the waiter takes the permit instead of parking. (The
+//! futex then compares `value` again atomically, so a wake between B and the park is kept.)
 
 use crate::primitive::{AtomicU32, Ordering::*};
 use crate::sys::futex;
@@ -42,9 +45,10 @@ impl SemaphoreWord {
     /// Takes a permit if one is free; returns the value left.
     #[inline]
     pub(crate) fn try_take(&self) -> Option<u32> {
-        let mut v = self.value.load(SeqCst);
+        let mut v = self.value.load(Relaxed);
         while v > 0 {
-            match self.value.compare_exchange_weak(v, v - 1, SeqCst, Relaxed) {
+            // Acquire: the permit's releaser's writes are visible to the taker.
+            match self.value.compare_exchange_weak(v, v - 1, Acquire, Relaxed) {
                 Ok(_) => return Some(v - 1),
                 Err(now) => v = now,
             }
@@ -56,7 +60,7 @@ impl SemaphoreWord {
     /// `None` on timeout. The caller has checked that it may block.
     #[cold]
     pub(crate) fn take_waiting(&self, deadline: Option<Deadline>) -> Option<u32> {
-        self.waiters.fetch_add(1, SeqCst);
+        self.waiters.fetch_add(1, Relaxed); // A
         let taken = loop {
             if let Some(left) = self.try_take() {
                 break Some(left);
@@ -68,9 +72,13 @@ impl SemaphoreWord {
                     None => break None,
                 },
             };
+            // B: see the comment at the top; if a permit came in meanwhile, take it instead.
+            if self.value.compare_exchange(0, 0, AcqRel, Relaxed).is_err() {
+                continue;
+            }
             futex::wait(&self.value, 0, timeout);
         };
-        self.waiters.fetch_sub(1, SeqCst);
+        self.waiters.fetch_sub(1, Relaxed);
         taken
     }
 
@@ -79,9 +87,10 @@ impl SemaphoreWord {
     pub(crate) fn release(&self, n: u32, limit: u32) -> Result<u32, Refused> {
         let old = self
             .value
-            .fetch_update(SeqCst, Relaxed, |v| v.checked_add(n).filter(|&new| new <= limit))
+            .fetch_update(AcqRel, Relaxed, |v| v.checked_add(n).filter(|&new| new <= limit)) // X
             .map_err(|_| Refused::OverLimit)?;
-        if self.waiters.load(SeqCst) > 0 {
+        if self.waiters.load(Relaxed) > 0 {
+            // Y
             if n == 1 {
                 futex::wake_one(&self.value);
             } else {

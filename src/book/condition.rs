@@ -30,6 +30,7 @@ pub fn shelf(
         producers_left: AtomicU32::new(producers as u32),
     });
     crate::trace::set_label(shelf.cond.trace_id(), "shelf condition");
+    crate::trace::set_label(shelf.cond.lock().trace_id(), "shelf lock");
     let consumed = Arc::new(AtomicU32::new(0));
     let s = shelf.clone();
     // ANCHOR: producer

@@ -17,6 +17,12 @@ pub enum Outcome {
     Refused(Vec<String>),
 }
 
+fn record(outcomes: &Mutex<Vec<Outcome>>, i: usize, outcome: Outcome) {
+    if let Ok(mut all) = outcomes.lock() {
+        all[i] = outcome;
+    }
+}
+
 /// Two threads, two locks. `ordered`: both take "lock A" first (the fix). Otherwise thread 0
 /// takes A then B and thread 1 takes B then A. Each holds its first lock for `hold`, and
 /// waits at most `patience` for the second.
@@ -40,12 +46,10 @@ pub fn two_locks(ordered: bool, hold: Duration, patience: Duration) -> Result<Ve
             Err(Error::Deadlock(cycle)) => Outcome::Refused(cycle),
             Err(e) => return Err(e),
         };
-        // ANCHOR_END: opposite_order
-        if let Ok(mut all) = o.lock() {
-            all[i] = outcome;
-        }
+        record(&o, i, outcome);
         Ok(())
     })?;
+    // ANCHOR_END: opposite_order
     join_all(&threads)?;
     let all = outcomes.lock().map(|v| v.clone()).unwrap_or_default();
     Ok(all)

@@ -24,10 +24,12 @@ pub(crate) struct MutexGuard<'a, T> {
 }
 
 impl<T> Mutex<T> {
-    pub(crate) const fn new(value: T) -> Mutex<T> {
-        Mutex {
-            lock: RawLock::new(),
-            data: UnsafeCell::new(value),
+    const_unless_loom! {
+        pub(crate) fn new(value: T) -> Mutex<T> {
+            Mutex {
+                lock: RawLock::new(),
+                data: UnsafeCell::new(value),
+            }
         }
     }
 

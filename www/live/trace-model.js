@@ -83,7 +83,9 @@ export class TraceModel {
         const o = this.object(object);
         if (o.owner === thread) o.owner = null;
         o.value = 0;
-        this.setState(this.lane(thread), t, RUNNING);
+        // A Condition's wait releases its lock after it began waiting: the lane stays blocked.
+        const lane = this.lane(thread);
+        this.setState(lane, t, lane.blockedOn !== null ? BLOCKED : RUNNING);
         break;
       }
       case Kind.WaitBegin: {

@@ -1,0 +1,118 @@
+//! A reentrant lock: the lock word of [`RawLock`] plus an owner and a recursion count.
+//!
+//! | `owner` | `count` | lock word             | meaning                         |
+//! |---------|---------|-----------------------|---------------------------------|
+//! | 0       | 0       | UNLOCKED              | free                            |
+//! | T       | n ≥ 1   | LOCKED / CONTENDED    | held by thread T, n levels deep |
+//!
+//! Only the owner writes `owner` and `count`, and only while it holds the word, so a thread
+//! that reads its own id in `owner` really is the owner (thread ids are never reused; 0 is
+//! nobody). An owner that ends without releasing leaves it locked forever, as in CPython.
+
+use super::raw_lock::RawLock;
+use crate::primitive::{AtomicU32, Ordering::Relaxed};
+use crate::time::Deadline;
+
+pub(crate) struct ReentrantLock {
+    raw: RawLock,
+    owner: AtomicU32,
+    count: AtomicU32,
+}
+
+/// The caller does not own the lock.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct NotOwner;
+
+/// What an enter did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Entered {
+    /// Took the lock (count 1 or the restored count).
+    Took(u32),
+    /// Already owned: one level deeper (the new count).
+    Deeper(u32),
+    /// The recursion count would overflow; nothing changed.
+    TooDeep,
+}
+
+impl ReentrantLock {
+    const_unless_loom! {
+        pub(crate) fn new() -> ReentrantLock {
+            ReentrantLock {
+                raw: RawLock::new(),
+                owner: AtomicU32::new(0),
+                count: AtomicU32::new(0),
+            }
+        }
+    }
+
+    pub(crate) fn is_locked(&self) -> bool {
+        self.raw.is_locked()
+    }
+
+    pub(crate) fn owner(&self) -> u32 {
+        self.owner.load(Relaxed)
+    }
+
+    pub(crate) fn count(&self) -> u32 {
+        self.count.load(Relaxed)
+    }
+
+    pub(crate) fn is_owned_by(&self, me: u32) -> bool {
+        self.owner.load(Relaxed) == me
+    }
+
+    /// Re-enters if `me` owns it, else takes it if free. `None`: held by another thread.
+    #[inline]
+    pub(crate) fn try_enter(&self, me: u32) -> Option<Entered> {
+        if self.is_owned_by(me) {
+            let count = self.count.load(Relaxed);
+            return Some(match count.checked_add(1) {
+                Some(c) => {
+                    self.count.store(c, Relaxed);
+                    Entered::Deeper(c)
+                }
+                None => Entered::TooDeep,
+            });
+        }
+        self.raw.try_lock().then(|| self.take(me, 1))
+    }
+
+    /// Waits to take it (not owned by `me`) until `deadline`, with `count` levels. `None` on
+    /// timeout. The caller has checked that it may block.
+    #[cold]
+    pub(crate) fn enter_waiting(&self, me: u32, count: u32, deadline: Option<Deadline>) -> Option<Entered> {
+        (self.raw.try_lock() || self.raw.lock_contended(deadline)).then(|| self.take(me, count))
+    }
+
+    fn take(&self, me: u32, count: u32) -> Entered {
+        self.owner.store(me, Relaxed);
+        self.count.store(count, Relaxed);
+        Entered::Took(count)
+    }
+
+    /// Leaves one level; returns the levels left (0: released). Never blocks.
+    pub(crate) fn exit(&self, me: u32) -> Result<u32, NotOwner> {
+        if !self.is_owned_by(me) {
+            return Err(NotOwner);
+        }
+        let left = self.count.load(Relaxed) - 1;
+        self.count.store(left, Relaxed);
+        if left == 0 {
+            self.owner.store(0, Relaxed);
+            self.raw.unlock();
+        }
+        Ok(left)
+    }
+
+    /// Leaves every level at once; returns how many there were (for Condition's wait).
+    pub(crate) fn exit_all(&self, me: u32) -> Result<u32, NotOwner> {
+        if !self.is_owned_by(me) {
+            return Err(NotOwner);
+        }
+        let count = self.count.load(Relaxed);
+        self.count.store(0, Relaxed);
+        self.owner.store(0, Relaxed);
+        self.raw.unlock();
+        Ok(count)
+    }
+}
