@@ -53,6 +53,13 @@ mod imp;
 #[path = "parking_table.rs"]
 mod imp;
 
+/// Stress-test knob of the portable seam: see `parking_table.rs`.
+#[cfg(all(
+    not(target_arch = "wasm32"),
+    any(not(target_os = "linux"), feature = "portable-seam")
+))]
+pub use imp::inject_spurious_wakeups;
+
 /// Blocks while `word` holds `expected`, up to `timeout` (`None`: forever).
 #[inline]
 pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitOutcome {

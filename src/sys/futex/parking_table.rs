@@ -9,6 +9,10 @@
 //!
 //! Several words share a bucket, so both wakes use `notify_all`: waiters of other words see a
 //! spurious wake-up, which the seam allows.
+//!
+//! For stress tests this backend can also *inject* spurious wake-ups
+//! ([`inject_spurious_wakeups`]): a primitive that mistakes a wake-up for its condition shows up
+//! as an over-acquire or a wrong result there.
 
 use super::WaitOutcome;
 use crate::primitive::{AtomicU32, Condvar, Mutex, Ordering};
@@ -38,7 +42,33 @@ fn bucket(word: &AtomicU32) -> &'static Bucket {
     &table()[index % BUCKETS]
 }
 
+static SPURIOUS_PER_MILLE: AtomicU32 = AtomicU32::new(0);
+
+/// Makes about `per_mille`/1000 of all waits return at once as spurious wake-ups (0: none).
+/// For stress tests of the primitives above the seam.
+pub fn inject_spurious_wakeups(per_mille: u32) {
+    SPURIOUS_PER_MILLE.store(per_mille.min(1000), Ordering::Relaxed);
+}
+
+/// A cheap per-thread pseudo-random number in 0..1000 (xorshift).
+fn roll() -> u32 {
+    use std::cell::Cell;
+    thread_local!(static STATE: Cell<u32> = const { Cell::new(0x9E37_79B9) });
+    STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        s.set(x);
+        x % 1000
+    })
+}
+
 pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitOutcome {
+    let spurious = SPURIOUS_PER_MILLE.load(Ordering::Relaxed);
+    if spurious > 0 && roll() < spurious {
+        return WaitOutcome::Woken;
+    }
     let b = bucket(word);
     // A poisoned bucket only means another waiter panicked; the unit data cannot be torn.
     let guard = b.lock.lock().unwrap_or_else(|p| p.into_inner());

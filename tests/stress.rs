@@ -1,0 +1,203 @@
+//! Bounded stress tests: many threads, random timeouts, and (with `--features portable-seam`)
+//! spurious wake-ups injected by the fallback seam. They assert what must never happen: more
+//! holders than permits (over-acquire), a wake-up lost (a thread that never finishes: every
+//! join is bounded), an item consumed twice or never.
+#![cfg(not(target_arch = "wasm32"))]
+
+use concurrency::{Barrier, Condition, Event, Lock, RLock, Semaphore, Thread, ThreadState};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::Duration;
+
+const THREADS: usize = 8;
+const BOUND: Duration = Duration::from_secs(60);
+
+fn chaos() {
+    #[cfg(feature = "portable-seam")]
+    concurrency::sys::futex::inject_spurious_wakeups(200);
+}
+
+/// Runs `work(i, rng)` on THREADS library threads; every one must finish within BOUND.
+fn run(name: &str, work: impl Fn(usize, &mut Rng) + Send + Sync + Clone + 'static) {
+    chaos();
+    let threads: Vec<Thread> = (0..THREADS)
+        .map(|i| {
+            let work = work.clone();
+            let t = Thread::builder()
+                .name(format!("{name}-{i}"))
+                .target(move || work(i, &mut Rng(i as u32 * 7919 + 1)))
+                .build();
+            t.start().unwrap();
+            t
+        })
+        .collect();
+    for t in &threads {
+        assert_eq!(t.join(BOUND), Ok(true), "{} never finished: a lost wake-up?", t.name());
+        assert!(!t.panicked(), "{} failed an assertion", t.name());
+    }
+}
+
+/// xorshift: reproducible per thread.
+struct Rng(u32);
+
+impl Rng {
+    fn below(&mut self, n: u32) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0 % n
+    }
+
+    /// A timeout of 0–2 ms, or forever one time in four.
+    fn timeout(&mut self) -> Option<Duration> {
+        match self.below(4) {
+            0 => None,
+            _ => Some(Duration::from_micros(u64::from(self.below(2000)))),
+        }
+    }
+}
+
+#[test]
+fn lock_never_has_two_holders() {
+    let (lock, inside, done) = (Arc::new(Lock::new()), Arc::new(AtomicU32::new(0)), Arc::new(AtomicU64::new(0)));
+    run("lock", move |_, rng| {
+        for _ in 0..20_000 {
+            if lock.acquire(true, rng.timeout()).unwrap() {
+                assert_eq!(inside.fetch_add(1, SeqCst), 0, "two holders");
+                inside.fetch_sub(1, SeqCst);
+                done.fetch_add(1, SeqCst);
+                lock.release().unwrap();
+            }
+        }
+    });
+}
+
+#[test]
+fn rlock_levels_stay_with_their_owner() {
+    let (lock, inside) = (Arc::new(RLock::new()), Arc::new(AtomicU32::new(0)));
+    run("rlock", move |_, rng| {
+        for _ in 0..5000 {
+            if lock.acquire(true, rng.timeout()).unwrap() {
+                assert_eq!(inside.fetch_add(1, SeqCst), 0, "two owners");
+                let depth = rng.below(3) + 1;
+                for _ in 0..depth {
+                    assert!(lock.acquire(true, rng.timeout()).unwrap(), "the owner re-enters at once");
+                }
+                assert_eq!(lock.recursion_count(), depth + 1);
+                for _ in 0..depth {
+                    lock.release().unwrap();
+                }
+                inside.fetch_sub(1, SeqCst);
+                lock.release().unwrap();
+            }
+        }
+    });
+}
+
+#[test]
+fn semaphore_never_over_acquires() {
+    let (sem, inside) = (Arc::new(Semaphore::new(3).unwrap()), Arc::new(AtomicU32::new(0)));
+    let s = sem.clone();
+    run("semaphore", move |_, rng| {
+        for _ in 0..20_000 {
+            if s.acquire(true, rng.timeout()).unwrap() {
+                assert!(inside.fetch_add(1, SeqCst) < 3, "more holders than permits");
+                inside.fetch_sub(1, SeqCst);
+                s.release(1).unwrap();
+            }
+        }
+    });
+    assert_eq!(sem.value(), 3, "every permit came back");
+}
+
+#[test]
+fn event_wakes_every_waiter_every_round() {
+    chaos();
+    for round in 0..50 {
+        let event = Arc::new(Event::new());
+        let woke = Arc::new(AtomicU32::new(0));
+        let waiters: Vec<Thread> = (0..THREADS)
+            .map(|_| {
+                let (e, w) = (event.clone(), woke.clone());
+                let t = Thread::new(move || {
+                    assert_eq!(e.wait(None), Ok(true));
+                    w.fetch_add(1, SeqCst);
+                });
+                t.start().unwrap();
+                t
+            })
+            .collect();
+        // A waiter that starts after set+clear rightly waits for the next set: let all of
+        // them begin waiting first (Blocked comes after the wait took its ticket).
+        let start = concurrency::monotonic();
+        while !waiters.iter().all(|t| matches!(t.state(), ThreadState::Blocked { .. })) {
+            assert!(concurrency::monotonic() - start < BOUND, "waiters never started waiting");
+            std::thread::yield_now();
+        }
+        event.set();
+        if round % 2 == 0 {
+            event.clear(); // EV-04: a set immediately cleared still wakes every waiter
+        }
+        for t in &waiters {
+            assert_eq!(t.join(BOUND), Ok(true), "round {round}: a waiter was never woken");
+        }
+        assert_eq!(woke.load(SeqCst), THREADS as u32);
+    }
+}
+
+#[test]
+fn condition_hands_over_every_item_once() {
+    const ITEMS: u32 = 2000;
+    let cond = Arc::new(Condition::new());
+    let (stock, taken, made) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+    let (c, s, t, m) = (cond.clone(), stock.clone(), taken.clone(), made.clone());
+    run("shop", move |i, rng| {
+        if i % 2 == 0 {
+            // producer: ITEMS / (THREADS/2) items each
+            for _ in 0..ITEMS / (THREADS as u32 / 2) {
+                let g = c.guard().unwrap();
+                s.fetch_add(1, SeqCst);
+                m.fetch_add(1, SeqCst);
+                g.notify(1).unwrap();
+            }
+        } else {
+            loop {
+                let g = c.guard().unwrap();
+                // Random timeouts: a wait that times out just checks again.
+                while s.load(SeqCst) == 0 && t.load(SeqCst) < ITEMS {
+                    g.wait(rng.timeout()).unwrap();
+                }
+                if t.load(SeqCst) >= ITEMS && s.load(SeqCst) == 0 {
+                    g.notify_all().unwrap();
+                    return;
+                }
+                s.fetch_sub(1, SeqCst);
+                if t.fetch_add(1, SeqCst) + 1 == ITEMS {
+                    g.notify_all().unwrap(); // the last item: let the other consumers finish
+                }
+            }
+        }
+    });
+    assert_eq!(made.load(SeqCst), ITEMS);
+    assert_eq!(taken.load(SeqCst), ITEMS, "every item consumed exactly once");
+    assert_eq!(stock.load(SeqCst), 0);
+}
+
+#[test]
+fn barrier_keeps_everyone_in_step() {
+    let barrier = Arc::new(Barrier::new(THREADS as u32).unwrap());
+    let round = Arc::new(AtomicU32::new(0));
+    run("barrier", move |i, rng| {
+        for r in 0..200 {
+            if rng.below(8) == 0 {
+                std::thread::yield_now();
+            }
+            assert!(round.load(SeqCst) >= r, "a thread ran ahead of its round");
+            if barrier.wait(None).unwrap() == 0 {
+                round.fetch_add(1, SeqCst);
+            }
+            let _ = i;
+            barrier.wait(None).unwrap();
+        }
+    });
+}
