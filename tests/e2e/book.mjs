@@ -62,6 +62,43 @@ try {
     a.worker !== b.worker && a.start < b.end && b.start < a.end));
   assert.ok(overlap, `overlapping spans on distinct workers: ${JSON.stringify(adders)}`);
 
+  // Every primitive's page: its demo runs and its result holds.
+  const pages = {};
+  const runDemo = async (file, root, button, check, before) => {
+    await page.goto(new URL(file, base).href, { waitUntil: 'load' });
+    await page.waitForFunction((r) => window.concurrencyDemos?.[r]?.ready, root, { timeout: LIMIT });
+    const n = await page.evaluate((r) => window.concurrencyDemos[r].runs.length, root);
+    await page.click(`#${root}-${button}`);
+    if (before) await before();
+    await page.waitForFunction(([r, k]) => window.concurrencyDemos[r].runs.length > k, [root, n], { timeout: LIMIT });
+    const r = await page.evaluate((r) => window.concurrencyDemos[r].runs.at(-1), root);
+    assert.equal(r.result.error, undefined, `${root}: ${r.result.error}`);
+    check(r.result, r);
+    pages[root] = r.result;
+    return r;
+  };
+  await runDemo('rlock.html', 'rlock-demo', 'run', (r) => assert.equal(r.balance, r.expected));
+  await runDemo('semaphores.html', 'semaphore-demo', 'run', (r) => assert.ok(r.most >= 1 && r.most <= r.permits, JSON.stringify(r)));
+  await runDemo('semaphores.html', 'bounded-demo', 'run', (r) => {
+    assert.equal(r.refused, 'Semaphore released too many times');
+    assert.equal(r.value, 2);
+  });
+  await runDemo('event.html', 'event-demo', 'run', (r) => assert.equal(r.saw, r.runners), async () => {
+    // Wait until every runner is blocked on the event, then press set() on the main thread.
+    await page.waitForFunction(() => document.querySelector('#event-demo .demo-object')?.textContent.includes('runner-3'), null, { timeout: LIMIT });
+    await page.click('#event-demo-set');
+  });
+  await runDemo('condition.html', 'condition-demo', 'run', (r) => assert.equal(r.consumed, r.expected));
+  await runDemo('barrier.html', 'barrier-demo', 'run', (r) => assert.equal(r.trips, r.rounds));
+  const deadlocked = await runDemo('deadlock.html', 'deadlock-demo', 'opposite',
+    (r, run) => {
+      assert.ok(run.cycles?.length, 'the wait-for cycle was drawn');
+      assert.ok(r.outcomes.includes('gave up'), JSON.stringify(r));
+    });
+  await page.locator('#deadlock-demo').screenshot({ path: `${shots}/deadlock-demo.png` });
+  await runDemo('deadlock.html', 'deadlock-demo', 'ordered', (r) => assert.deepEqual(r.outcomes, ['done', 'done']));
+  await runDemo('deadlock.html', 'deadlock-demo', 'detect', (r) => assert.ok(r.outcomes.some((o) => o.startsWith('refused')), JSON.stringify(r)));
+
   assert.deepEqual(errors, [], 'console errors');
   assert.deepEqual(offsite, [], 'requests that left the served site');
 
@@ -72,7 +109,9 @@ try {
     locked: locked.result,
     workers: [...workers],
     dropped_events: locked.dropped,
-    screenshots: [`${shots}/threads-and-locks.png`, `${shots}/threads-and-locks-demo.png`],
+    deadlock_cycle: deadlocked.cycles[0],
+    pages,
+    screenshots: [`${shots}/threads-and-locks.png`, `${shots}/threads-and-locks-demo.png`, `${shots}/deadlock-demo.png`],
   }, null, 1));
 } finally {
   clearTimeout(watchdog);

@@ -187,7 +187,15 @@ function showObjects(panel, model) {
 
 function showCycles(panel, found) {
   if (!found.length) return;
+  // [t0, o0, t1, o1, ...]: "t0 waits for o0, held by t1, which waits for o1, held by t0."
+  const sentence = (cycle) => {
+    const steps = [];
+    for (let i = 0; i + 1 < cycle.length; i += 2) {
+      const holder = cycle[(i + 2) % cycle.length];
+      steps.push(`${i ? 'which ' : ''}waits for ${cycle[i + 1]}, held by ${holder}`);
+    }
+    return `${cycle[0]} ${steps.join(', ')}.`;
+  };
   panel.replaceChildren(...found.map((cycle) => el('p', { class: 'demo-cycle' },
-    el('b', {}, 'Deadlock: '),
-    cycle.map((n, i) => (i % 2 === 0 ? n : `waits for ${n}, held by`)).join(' → ') + ` → ${cycle[0]}`)));
+    el('b', {}, 'Deadlock: '), sentence(cycle))));
 }

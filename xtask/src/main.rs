@@ -95,15 +95,28 @@ fn test_command() -> Result {
     setup::tools(setup::Need::Everything)?;
     // 1. Native: the spec cases on the Linux futex seam, unit tests, doctests, the xtask.
     run(cargo().args(["test", "--workspace"]))?;
-    // 2. Native on the portable parking-table seam, so the fallback never rots.
-    run(cargo().args(["test", "--features", "portable-seam", "--test", "native"]))?;
-    // 3. The same cases in Chromium: in a dedicated worker, and on the page's main thread.
+    // 2. Native on the portable parking-table seam, so the fallback never rots; the stress
+    //    tests there also get spurious wake-ups injected.
+    run(cargo().args([
+        "test", "--features", "portable-seam", "--test", "native", "--test", "stress",
+        "--test", "isolated",
+    ]))?;
+    // 3. loom: every interleaving of the algorithms in src/algo (own target dir: other flags).
+    run(cargo()
+        .args(["test", "--release", "--test", "loom"])
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("LOOM_MAX_PREEMPTIONS", "2")
+        .env("CARGO_TARGET_DIR", root().join("target/loom")))?;
+    // 4. The same cases in Chromium: in a dedicated worker, and on the page's main thread.
     run(Command::new("wasm-pack")
-        .args(["test", "--headless", "--chrome", "--", "--test", "web", "--test", "web_main_thread"])
+        .args([
+            "test", "--headless", "--chrome", "--", "--test", "web", "--test", "web_isolated",
+            "--test", "web_main_thread",
+        ])
         .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
         .env("CHROMEDRIVER", setup::CHROMEDRIVER)
         .env("WASM_BINDGEN_TEST_TIMEOUT", "180"))?;
-    // 4. The served book, end to end, in headless Chromium.
+    // 5. The served book, end to end, in headless Chromium.
     site::build()?;
     let server = serve::Server::start(&root().join("target/site"), 0)?;
     run(Command::new("node")
@@ -111,10 +124,8 @@ fn test_command() -> Result {
         .current_dir(root().join("tests/e2e"))
         .env("BOOK_URL", server.url())
         .env("SCREENSHOT_DIR", root().join("target/e2e")))?;
-    // 5. The benchmark builds and runs (a quick pass; real numbers come from `cargo bench`).
-    run(cargo()
-        .args(["bench", "--bench", "lock"])
-        .env("BENCH_QUICK", "1"))?;
+    // 6. The benchmarks build and run (a quick pass; real numbers come from `cargo bench`).
+    run(cargo().args(["bench", "--bench", "lock", "--bench", "primitives"]).env("BENCH_QUICK", "1"))?;
     eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());
     Ok(())
 }
