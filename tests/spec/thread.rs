@@ -1,8 +1,10 @@
 //! `test_threading.py` (spec §1), plus the lifecycle the book draws.
 
-use super::{join, spawn, wait_blocked, wait_until, SHORT};
+use super::{blocked_on, join, spawn, wait_blocked, wait_until, SHORT};
 use concurrency::thread::{format_exception, reset_excepthook, set_excepthook};
-use concurrency::{current_thread, main_thread, Error, Lock, Thread, ThreadState};
+use concurrency::{
+    current_thread, main_thread, BoundedSemaphore, Error, Lock, RLock, Thread, ThreadState, Timer,
+};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -41,6 +43,74 @@ pub fn th_02_args_argument() {
         join(&t);
     }
     assert_eq!(*seen.lock().unwrap(), vec![vec![1], vec![1, 2]]);
+}
+
+/// TH-03 `test_various_ops`: 10 threads share a BoundedSemaphore(3) and an RLock-protected
+/// count of those running, which never exceeds 3. Before start a thread has no ident and says
+/// "initial"; while all 10 are alive their native ids and the caller's are 11 distinct values;
+/// after join each is stopped, with an ident.
+///
+/// CPython checks the native ids right after starting, when the threads are probably alive.
+/// Here the caller holds the RLock while it looks, so they are: 3 threads wait for the RLock
+/// (inside the semaphore) and 7 for the semaphore. (A browser reuses a pooled worker, and its
+/// number, once a thread ends.)
+pub fn th_03_various_ops() {
+    const NUMTASKS: usize = 10;
+    let sema = Arc::new(BoundedSemaphore::new(3).unwrap());
+    let mutex = Arc::new(RLock::new());
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    mutex.acquire(true, None).unwrap();
+    let threads: Vec<Thread> = (0..NUMTASKS)
+        .map(|i| {
+            let (sema, mutex, running, most) =
+                (sema.clone(), mutex.clone(), running.clone(), most.clone());
+            let t = Thread::builder()
+                .name(format!("<thread {i}>"))
+                .target(move || {
+                    let _slot = sema.guard().unwrap();
+                    {
+                        let _held = mutex.guard().unwrap();
+                        let now = running.fetch_add(1, SeqCst) + 1;
+                        assert!(now <= 3, "{now} running at once");
+                        most.fetch_max(now, SeqCst);
+                    }
+                    concurrency::sleep(Duration::from_micros(10 * i as u64)).unwrap();
+                    let _held = mutex.guard().unwrap();
+                    let before = running.fetch_sub(1, SeqCst);
+                    assert!(before >= 1, "the count went below 0");
+                })
+                .build();
+            assert_eq!(t.ident(), None);
+            let repr = format!("{t:?}");
+            assert!(repr.starts_with("<Thread(") && repr.ends_with(", initial)>"), "{repr}");
+            t.start().unwrap();
+            t
+        })
+        .collect();
+    wait_blocked(&threads);
+    assert_eq!(blocked_on(&threads, mutex.trace_id()), 3);
+    assert_eq!(blocked_on(&threads, sema.trace_id()), 7);
+    let mut native_ids: Vec<u64> = threads.iter().map(|t| t.native_id().unwrap()).collect();
+    native_ids.push(concurrency::get_native_id());
+    native_ids.sort();
+    native_ids.dedup();
+    assert_eq!(native_ids.len(), NUMTASKS + 1, "{native_ids:?}");
+    mutex.release().unwrap();
+    for t in &threads {
+        join(t);
+        assert!(!t.is_alive());
+        assert!(t.ident().is_some_and(|id| id != 0));
+        let repr = format!("{t:?}");
+        let stopped = repr
+            .strip_suffix(")>")
+            .and_then(|r| r.rsplit_once(", stopped "))
+            .map(|(_, id)| id.parse::<i64>().is_ok());
+        assert_eq!(stopped, Some(true), "{repr}");
+    }
+    assert_eq!(running.load(SeqCst), 0);
+    assert!((1..=3).contains(&most.load(SeqCst)));
+    assert_eq!(sema.value(), 3);
 }
 
 /// TH-04 `test_ident_of_no_threading_threads`: `current_thread().ident` is set in the main
@@ -305,6 +375,38 @@ pub fn th_35_original_excepthook() {
 fn join_panicked(t: &Thread) {
     assert_eq!(t.join(SHORT), Ok(true));
     assert!(t.panicked());
+}
+
+/// TH-38 `TimerTests.test_init_immutable_default_args`: two timers each run their own
+/// function with their own arguments (a closure owns what it captured, so nothing is shared
+/// by accident). And `cancel()` before the interval is over, or before `start()`, means the
+/// function never runs.
+pub fn th_38_timer() {
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let timer = |args: Vec<i32>| {
+        let c = calls.clone();
+        Timer::new(Duration::from_millis(10), move || c.lock().unwrap().push(args))
+    };
+    let (timer1, timer2) = (timer(vec![]), timer(vec![]));
+    timer1.start().unwrap();
+    timer2.start().unwrap();
+    assert_eq!(timer1.join(SHORT), Ok(true));
+    join(timer2.thread());
+    assert!(!timer1.thread().is_alive());
+    assert_eq!(*calls.lock().unwrap(), [Vec::<i32>::new(), vec![]]);
+
+    let fired = Arc::new(AtomicBool::new(false));
+    let f = fired.clone();
+    let cancelled = Timer::new(SHORT, move || f.store(true, SeqCst));
+    cancelled.start().unwrap();
+    cancelled.cancel();
+    join(cancelled.thread());
+    let f = fired.clone();
+    let never_started = Timer::new(Duration::from_millis(1), move || f.store(true, SeqCst));
+    never_started.cancel();
+    never_started.start().unwrap();
+    join(never_started.thread());
+    assert!(!fired.load(SeqCst), "a cancelled timer never runs its function");
 }
 
 /// The lifecycle the book draws: New → Runnable → Blocked(on the lock) → Runnable → Terminated.

@@ -65,13 +65,13 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
-/// `cargo` with the environment wasm builds need (std rebuilt with atomics).
+/// `cargo`, the one running this xtask (for native builds: std as shipped).
 pub fn cargo() -> Command {
-    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    wasm_env(&mut c);
-    c
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+/// The environment wasm builds need: std rebuilt with atomics. Only for wasm commands: given
+/// to a host build it would rebuild the host's std too.
 pub fn wasm_env(c: &mut Command) {
     c.env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std");
 }
