@@ -25,6 +25,7 @@ macro_rules! program_cases {
         $harness!(book_condition_shelf, programs::condition_shelf);
         $harness!(book_barrier_rounds, programs::barrier_rounds);
         $harness!(book_deadlock_fixed_by_order, programs::deadlock_fixed_by_order);
+        $harness!(local_values_are_per_thread, programs::local_values_are_per_thread);
     };
 }
 
@@ -92,4 +93,35 @@ pub fn barrier_rounds() {
 pub fn deadlock_fixed_by_order() {
     use book::deadlock::Outcome::Done;
     assert_eq!(book::deadlock::two_locks(true, 20 * MS, SHORT), Ok(vec![Done, Done]));
+}
+
+/// `threading.local`: each thread sees its own value, starting from `init`; a thread's value
+/// is dropped when the thread ends; threads that reuse a browser worker start afresh.
+pub fn local_values_are_per_thread() {
+    use concurrency::Local;
+    let alive = Arc::new(());
+    let a = alive.clone();
+    let local = Arc::new(Local::new(move || (0u32, a.clone())));
+    local.with(|v| v.0 = 99);
+    for round in 0..3 {
+        let threads: Vec<Thread> = (0..4)
+            .map(|i| {
+                let l = local.clone();
+                let t = Thread::new(move || {
+                    assert_eq!(l.with(|v| v.0), 0, "round {round}: a fresh value");
+                    l.with(|v| v.0 = i + 1);
+                    assert_eq!(l.with(|v| v.0), i + 1);
+                });
+                t.start().unwrap();
+                t
+            })
+            .collect();
+        for t in &threads {
+            assert_eq!(t.join(SHORT), Ok(true));
+            assert!(!t.panicked());
+        }
+    }
+    assert_eq!(local.with(|v| v.0), 99, "the caller's own value is untouched");
+    // Only the caller's value is still alive (plus `alive` itself and the init closure's copy).
+    assert_eq!(Arc::strong_count(&alive), 3);
 }

@@ -1,0 +1,543 @@
+//! `lock_tests.RLockTests` (spec §3). CPython runs the whole suite (BaseLockTests plus the
+//! RLock cases) for `RLock` and, as `ConditionAsRLockTests`, for a default `Condition()`,
+//! whose lock is an RLock. So do we: each body is generic over [`Reentrant`]; `rl_…` runs it
+//! on an [`RLock`], `cv_as_rl_…` on a [`Condition`].
+
+use super::{assert_timeout, join, spawn, spawn_n, timed, wait_blocked_on, SHORT};
+use concurrency::{Condition, ConditionLock, Error, Event, IntoTimeout, RLock, TIMEOUT_MAX};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the RLock suite needs of a lock type.
+pub trait Reentrant: Send + Sync + Sized + 'static {
+    /// A new lock.
+    fn make() -> Self;
+    /// `acquire(blocking, timeout)`.
+    fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error>;
+    /// `release()`.
+    fn release(&self) -> Result<(), Error>;
+    /// `with lock: f()`.
+    fn with<R>(&self, f: impl FnOnce() -> R) -> Result<R, Error>;
+    /// The RLock underneath, for `locked()`, `_is_owned()`, `_recursion_count()`.
+    fn rlock(&self) -> &RLock;
+}
+
+impl Reentrant for RLock {
+    fn make() -> Self {
+        RLock::new()
+    }
+    fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
+        RLock::acquire(self, blocking, timeout)
+    }
+    fn release(&self) -> Result<(), Error> {
+        RLock::release(self)
+    }
+    fn with<R>(&self, f: impl FnOnce() -> R) -> Result<R, Error> {
+        let _held = self.guard()?;
+        Ok(f())
+    }
+    fn rlock(&self) -> &RLock {
+        self
+    }
+}
+
+impl Reentrant for Condition {
+    fn make() -> Self {
+        Condition::new()
+    }
+    fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
+        Condition::acquire(self, blocking, timeout)
+    }
+    fn release(&self) -> Result<(), Error> {
+        Condition::release(self)
+    }
+    fn with<R>(&self, f: impl FnOnce() -> R) -> Result<R, Error> {
+        let _held = self.guard()?;
+        Ok(f())
+    }
+    fn rlock(&self) -> &RLock {
+        match self.lock() {
+            ConditionLock::RLock(l) => l,
+            ConditionLock::Lock(_) => panic!("Condition::new() is over an RLock"),
+        }
+    }
+}
+
+// ---- BaseLockTests (LK-…) on a reentrant lock ----
+
+/// LK-01 `test_constructor`: create and drop.
+fn constructor<L: Reentrant>() {
+    let lock = L::make();
+    assert!(!lock.rlock().locked());
+    drop(lock);
+}
+
+/// LK-05 `test_acquire_destroy`: drop a held lock.
+fn acquire_destroy<L: Reentrant>() {
+    let lock = L::make();
+    assert_eq!(lock.acquire(true, None), Ok(true));
+    drop(lock);
+}
+
+/// LK-06 `test_acquire_release`.
+fn acquire_release<L: Reentrant>() {
+    let lock = L::make();
+    assert_eq!(lock.acquire(true, -1.0), Ok(true));
+    assert!(lock.rlock().locked());
+    assert_eq!(lock.release(), Ok(()));
+    assert!(!lock.rlock().locked());
+}
+
+/// LK-07 `test_try_acquire`.
+fn try_acquire<L: Reentrant>() {
+    let lock = L::make();
+    assert_eq!(lock.acquire(false, None), Ok(true));
+    lock.release().unwrap();
+}
+
+/// LK-08 `test_try_acquire_contended`: another thread's `acquire(False)` fails.
+fn try_acquire_contended<L: Reentrant>() {
+    let lock = Arc::new(L::make());
+    lock.acquire(true, None).unwrap();
+    let l = lock.clone();
+    let t = spawn("try", move || assert_eq!(l.acquire(false, None), Ok(false)));
+    join(&t);
+    lock.release().unwrap();
+}
+
+/// LK-09 `test_acquire_contended`: 5 threads block on the held lock; none finishes before the
+/// release, all do after it.
+fn acquire_contended<L: Reentrant>() {
+    let lock = Arc::new(L::make());
+    lock.acquire(true, None).unwrap();
+    let finished = Arc::new(AtomicUsize::new(0));
+    let (l, f) = (lock.clone(), finished.clone());
+    let threads = spawn_n("contender", 5, move |_| {
+        l.acquire(true, None).unwrap();
+        l.release().unwrap();
+        f.fetch_add(1, SeqCst);
+    });
+    wait_blocked_on(&threads, lock.rlock().trace_id());
+    assert_eq!(finished.load(SeqCst), 0);
+    lock.release().unwrap();
+    threads.iter().for_each(join);
+    assert_eq!(finished.load(SeqCst), 5);
+}
+
+/// LK-10 `test_with`: `with lock:` releases on normal exit and on a panic (CPython: an
+/// exception), which still propagates.
+fn with<L: Reentrant>() {
+    let lock = Arc::new(L::make());
+    lock.with(|| assert!(lock.rlock().is_owned())).unwrap();
+    assert!(!lock.rlock().locked());
+    let l = lock.clone();
+    let t = spawn("other", move || {
+        assert_eq!(l.acquire(false, None), Ok(true));
+        l.release().unwrap();
+    });
+    join(&t);
+    // A browser build aborts on panic: the unwinding half is native only.
+    if cfg!(panic = "unwind") {
+        let l = lock.clone();
+        let t = spawn("panics-inside-with", move || {
+            let _: Result<(), Error> = l.with(|| panic!("TypeError"));
+        });
+        assert_eq!(t.join(SHORT), Ok(true));
+        assert!(t.panicked(), "the panic propagated out of the with block");
+        assert!(
+            !lock.rlock().locked(),
+            "the guard released the lock during the unwind"
+        );
+    }
+}
+
+/// LK-12 `test_timeout`: CPython's argument rules, and a timed-out acquire.
+fn timeout<L: Reentrant>() {
+    let lock = Arc::new(L::make());
+    let e = lock.acquire(false, 1.0);
+    assert!(matches!(e, Err(Error::InvalidArgument(_))), "{e:?}");
+    assert_eq!(
+        e.unwrap_err().to_string(),
+        "can't specify a timeout for a non-blocking call"
+    );
+    assert!(matches!(
+        lock.acquire(true, -100.0),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(lock.acquire(true, 1e100), Err(Error::Overflow(_))));
+    assert!(matches!(
+        lock.acquire(true, TIMEOUT_MAX + Duration::from_secs(1)),
+        Err(Error::Overflow(_))
+    ));
+    assert!(!lock.rlock().locked(), "rejected calls changed nothing");
+    assert_eq!(lock.acquire(true, TIMEOUT_MAX), Ok(true));
+    lock.release().unwrap();
+    let (taken, took) = timed(|| lock.acquire(true, 5.0));
+    assert_eq!(taken, Ok(true));
+    assert!(took < Duration::from_secs(5));
+    let l = lock.clone();
+    let t = spawn("times-out", move || {
+        let (taken, took) = timed(|| l.acquire(true, 0.5));
+        assert_eq!(taken, Ok(false));
+        assert_timeout(took, Duration::from_millis(500));
+    });
+    join(&t);
+    lock.release().unwrap();
+    assert!(!lock.rlock().locked());
+}
+
+// ---- RLockTests (RL-…) ----
+
+/// RL-02 `test_reacquire`: reentrant: acquire, acquire, release, acquire, release, release.
+fn reacquire<L: Reentrant>() {
+    let lock = L::make();
+    assert_eq!(lock.acquire(true, None), Ok(true));
+    assert_eq!(lock.acquire(true, None), Ok(true));
+    assert_eq!(lock.release(), Ok(()));
+    assert_eq!(lock.acquire(true, None), Ok(true));
+    assert_eq!(lock.release(), Ok(()));
+    assert_eq!(lock.release(), Ok(()));
+    assert!(!lock.rlock().locked());
+}
+
+/// RL-03 `test_release_unacquired`: RuntimeError "cannot release un-acquired lock", on a fresh
+/// lock and after a balanced sequence.
+fn release_unacquired<L: Reentrant>() {
+    let lock = L::make();
+    assert_eq!(lock.release(), Err(Error::NotOwner));
+    assert_eq!(
+        Error::NotOwner.to_string(),
+        "cannot release un-acquired lock"
+    );
+    lock.acquire(true, None).unwrap();
+    lock.acquire(true, None).unwrap();
+    lock.release().unwrap();
+    lock.acquire(true, None).unwrap();
+    lock.release().unwrap();
+    lock.release().unwrap();
+    assert_eq!(lock.release(), Err(Error::NotOwner));
+    assert!(!lock.rlock().locked(), "the failed release changed nothing");
+}
+
+/// RL-04 `test_locked`: locked while any level is held.
+fn locked<L: Reentrant>() {
+    let lock = L::make();
+    assert!(!lock.rlock().locked());
+    lock.acquire(true, None).unwrap();
+    assert!(lock.rlock().locked());
+    lock.acquire(true, None).unwrap();
+    assert!(lock.rlock().locked());
+    lock.release().unwrap();
+    assert!(lock.rlock().locked());
+    lock.release().unwrap();
+    assert!(!lock.rlock().locked());
+}
+
+/// RL-05 `test_locked_with_2threads`: an RLock acquired by a thread that then exits stays
+/// locked (gh-134323); nobody else can take or release it.
+fn locked_with_2threads<L: Reentrant>() {
+    let lock = Arc::new(L::make());
+    assert!(!lock.rlock().locked());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (l, s) = (lock.clone(), seen.clone());
+    let t = spawn("acquires-and-exits", move || {
+        s.lock().unwrap().push(l.rlock().locked());
+        assert_eq!(l.acquire(true, None), Ok(true));
+        s.lock().unwrap().push(l.rlock().locked());
+    });
+    join(&t);
+    assert_eq!(*seen.lock().unwrap(), [false, true]);
+    assert!(lock.rlock().locked());
+    assert!(!lock.rlock().is_owned());
+    assert_eq!(lock.acquire(false, None), Ok(false));
+    assert_eq!(lock.release(), Err(Error::NotOwner));
+    assert!(lock.rlock().locked());
+}
+
+/// RL-07 `test_recursion_count`: counted per owner; another thread's hold reads 0 here.
+fn recursion_count<L: Reentrant>() {
+    let lock = Arc::new(L::make());
+    let count = || lock.rlock().recursion_count();
+    assert_eq!(count(), 0);
+    lock.acquire(true, None).unwrap();
+    assert_eq!(count(), 1);
+    lock.acquire(true, None).unwrap();
+    lock.acquire(true, None).unwrap();
+    assert_eq!(count(), 3);
+    lock.release().unwrap();
+    assert_eq!(count(), 2);
+    lock.release().unwrap();
+    lock.release().unwrap();
+    assert_eq!(count(), 0);
+
+    let (held, done) = (Arc::new(Event::new()), Arc::new(Event::new()));
+    let (l, h, d) = (lock.clone(), held.clone(), done.clone());
+    let t = spawn("holder", move || {
+        l.acquire(true, None).unwrap();
+        assert_eq!(l.rlock().recursion_count(), 1);
+        h.set();
+        assert_eq!(d.wait(SHORT), Ok(true));
+        l.release().unwrap();
+    });
+    assert_eq!(held.wait(SHORT), Ok(true));
+    assert_eq!(count(), 0, "another thread holds it");
+    done.set();
+    join(&t);
+    assert_eq!(count(), 0);
+}
+
+/// RL-08 `test_different_thread`: releasing an RLock another thread holds is RuntimeError.
+fn different_thread<L: Reentrant>() {
+    let lock = Arc::new(L::make());
+    let (held, done) = (Arc::new(Event::new()), Arc::new(Event::new()));
+    let (l, h, d) = (lock.clone(), held.clone(), done.clone());
+    let t = spawn("holder", move || {
+        l.acquire(true, None).unwrap();
+        h.set();
+        assert_eq!(d.wait(SHORT), Ok(true));
+        l.release().unwrap();
+    });
+    assert_eq!(held.wait(SHORT), Ok(true));
+    assert_eq!(lock.release(), Err(Error::NotOwner));
+    assert!(lock.rlock().locked(), "the failed release changed nothing");
+    done.set();
+    join(&t);
+    assert!(!lock.rlock().locked());
+}
+
+/// RL-09 `test__is_owned`: owned by the acquiring thread only, until the last release.
+fn is_owned<L: Reentrant>() {
+    let lock = Arc::new(L::make());
+    assert!(!lock.rlock().is_owned());
+    lock.acquire(true, None).unwrap();
+    assert!(lock.rlock().is_owned());
+    lock.acquire(true, None).unwrap();
+    assert!(lock.rlock().is_owned());
+    let other = Arc::new(AtomicBool::new(true));
+    let (l, o) = (lock.clone(), other.clone());
+    let t = spawn("looks", move || o.store(l.rlock().is_owned(), SeqCst));
+    join(&t);
+    assert!(!other.load(SeqCst), "not owned from another thread");
+    lock.release().unwrap();
+    assert!(lock.rlock().is_owned());
+    lock.release().unwrap();
+    assert!(!lock.rlock().is_owned());
+}
+
+// ---- the cases, on an RLock ----
+
+/// LK-01 on an RLock.
+pub fn rl_lk_01_constructor() {
+    constructor::<RLock>()
+}
+/// LK-05 on an RLock.
+pub fn rl_lk_05_acquire_destroy() {
+    acquire_destroy::<RLock>()
+}
+/// LK-06 on an RLock.
+pub fn rl_lk_06_acquire_release() {
+    acquire_release::<RLock>()
+}
+/// LK-07 on an RLock.
+pub fn rl_lk_07_try_acquire() {
+    try_acquire::<RLock>()
+}
+/// LK-08 on an RLock.
+pub fn rl_lk_08_try_acquire_contended() {
+    try_acquire_contended::<RLock>()
+}
+/// LK-09 on an RLock.
+pub fn rl_lk_09_acquire_contended() {
+    acquire_contended::<RLock>()
+}
+/// LK-10 on an RLock.
+pub fn rl_lk_10_with() {
+    with::<RLock>()
+}
+/// LK-12 on an RLock.
+pub fn rl_lk_12_timeout() {
+    timeout::<RLock>()
+}
+
+/// LK-11 `test_thread_leak` on an RLock: 15 raw OS threads take and release it (an RLock
+/// needs the caller's id, so each is registered as a "Dummy" thread); the records go away
+/// with the OS threads.
+pub fn rl_lk_11_thread_leak() {
+    let lock = Arc::new(RLock::new());
+    let ids = Arc::new(Mutex::new(Vec::new()));
+    lock.acquire(true, None).unwrap();
+    let raw: Vec<_> = (0..15)
+        .map(|_| {
+            let (l, ids) = (lock.clone(), ids.clone());
+            std::thread::spawn(move || {
+                ids.lock().unwrap().push(concurrency::get_native_id());
+                l.acquire(true, None).unwrap();
+                l.acquire(true, None).unwrap();
+                l.release().unwrap();
+                l.release().unwrap();
+            })
+        })
+        .collect();
+    super::wait_until("all raw threads started", || {
+        ids.lock().unwrap().len() == 15
+    });
+    lock.release().unwrap();
+    raw.into_iter().for_each(|h| h.join().unwrap());
+    assert!(!lock.locked());
+    let ids = ids.lock().unwrap().clone();
+    super::wait_until("no record of the raw threads remains", || {
+        !concurrency::enumerate().iter().any(|t| {
+            t.name().starts_with("Dummy-") && t.native_id().is_some_and(|id| ids.contains(&id))
+        })
+    });
+}
+
+/// RL-01 `test_repr_count`: the repr shows locked/unlocked and the count, also when taken
+/// from another thread (gh-134322).
+pub fn rl_01_repr_count() {
+    let lock = Arc::new(RLock::new());
+    let repr = format!("{lock:?}");
+    assert!(
+        repr.starts_with("<unlocked") && repr.contains("count=0"),
+        "{repr}"
+    );
+    lock.acquire(true, None).unwrap();
+    lock.acquire(true, None).unwrap();
+    let repr = format!("{lock:?}");
+    assert!(
+        repr.starts_with("<locked") && repr.contains("count=2"),
+        "{repr}"
+    );
+    let l = lock.clone();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let s = seen.clone();
+    let t = spawn("reprs", move || *s.lock().unwrap() = format!("{l:?}"));
+    join(&t);
+    let repr = seen.lock().unwrap().clone();
+    assert!(
+        repr.starts_with("<locked") && repr.contains("count=2"),
+        "{repr}"
+    );
+    lock.release().unwrap();
+    lock.release().unwrap();
+}
+/// RL-02 on an RLock.
+pub fn rl_02_reacquire() {
+    reacquire::<RLock>()
+}
+/// RL-03 on an RLock.
+pub fn rl_03_release_unacquired() {
+    release_unacquired::<RLock>()
+}
+/// RL-04 on an RLock.
+pub fn rl_04_locked() {
+    locked::<RLock>()
+}
+/// RL-05 on an RLock.
+pub fn rl_05_locked_with_2threads() {
+    locked_with_2threads::<RLock>()
+}
+
+/// RL-06 `test_release_save_unacquired`: `_release_save` is crate-private; its public caller
+/// is `Condition::wait`, which must refuse (RuntimeError) when the RLock is not owned (fresh,
+/// and after a balanced sequence), and which releases all levels and restores them.
+pub fn rl_06_release_save_unacquired() {
+    let cond = Arc::new(Condition::new());
+    assert_eq!(cond.wait(None), Err(Error::WaitNotOwned));
+    cond.acquire(true, None).unwrap();
+    cond.acquire(true, None).unwrap();
+    cond.release().unwrap();
+    cond.acquire(true, None).unwrap();
+    cond.release().unwrap();
+    cond.release().unwrap();
+    assert_eq!(cond.wait(None), Err(Error::WaitNotOwned));
+    // Owned twice: wait releases both levels (another thread can take the lock) and restores
+    // both.
+    cond.acquire(true, None).unwrap();
+    cond.acquire(true, None).unwrap();
+    let c = cond.clone();
+    let t = spawn("notifier", move || {
+        let held = c.guard().unwrap();
+        assert_eq!(c.rlock().recursion_count(), 1);
+        held.notify(1).unwrap();
+    });
+    assert_eq!(cond.wait(SHORT), Ok(true));
+    assert_eq!(cond.rlock().recursion_count(), 2);
+    cond.release().unwrap();
+    cond.release().unwrap();
+    assert!(!cond.rlock().locked());
+    join(&t);
+}
+/// RL-07 on an RLock.
+pub fn rl_07_recursion_count() {
+    recursion_count::<RLock>()
+}
+/// RL-08 on an RLock.
+pub fn rl_08_different_thread() {
+    different_thread::<RLock>()
+}
+/// RL-09 on an RLock.
+pub fn rl_09_is_owned() {
+    is_owned::<RLock>()
+}
+
+// ---- ConditionAsRLockTests: the same on Condition() (CPython skips the constructor-argument
+// case and RL-07 there; RL-01 is the RLock's repr) ----
+
+/// LK-01 on a Condition.
+pub fn cv_as_rl_lk_01_constructor() {
+    constructor::<Condition>()
+}
+/// LK-05 on a Condition.
+pub fn cv_as_rl_lk_05_acquire_destroy() {
+    acquire_destroy::<Condition>()
+}
+/// LK-06 on a Condition.
+pub fn cv_as_rl_lk_06_acquire_release() {
+    acquire_release::<Condition>()
+}
+/// LK-07 on a Condition.
+pub fn cv_as_rl_lk_07_try_acquire() {
+    try_acquire::<Condition>()
+}
+/// LK-08 on a Condition.
+pub fn cv_as_rl_lk_08_try_acquire_contended() {
+    try_acquire_contended::<Condition>()
+}
+/// LK-09 on a Condition.
+pub fn cv_as_rl_lk_09_acquire_contended() {
+    acquire_contended::<Condition>()
+}
+/// LK-10 on a Condition.
+pub fn cv_as_rl_lk_10_with() {
+    with::<Condition>()
+}
+/// LK-12 on a Condition.
+pub fn cv_as_rl_lk_12_timeout() {
+    timeout::<Condition>()
+}
+/// RL-02 on a Condition.
+pub fn cv_as_rl_02_reacquire() {
+    reacquire::<Condition>()
+}
+/// RL-03 on a Condition.
+pub fn cv_as_rl_03_release_unacquired() {
+    release_unacquired::<Condition>()
+}
+/// RL-04 on a Condition.
+pub fn cv_as_rl_04_locked() {
+    locked::<Condition>()
+}
+/// RL-05 on a Condition.
+pub fn cv_as_rl_05_locked_with_2threads() {
+    locked_with_2threads::<Condition>()
+}
+/// RL-08 on a Condition.
+pub fn cv_as_rl_08_different_thread() {
+    different_thread::<Condition>()
+}
+/// RL-09 on a Condition.
+pub fn cv_as_rl_09_is_owned() {
+    is_owned::<Condition>()
+}
