@@ -33,6 +33,14 @@ pub enum Error {
     TooManyReleases,
     /// A Barrier was broken, aborted, reset, or a wait on it timed out (`BrokenBarrierError`).
     BrokenBarrier,
+    /// A put on a full queue, without waiting or after the timeout (`queue.Full`).
+    Full,
+    /// A get on an empty queue, without waiting or after the timeout (`queue.Empty`).
+    Empty,
+    /// A put after `shutdown()`, or a get once shut down and drained (`queue.ShutDown`).
+    ShutDown,
+    /// `Queue::task_done` with no unfinished task (`ValueError`).
+    TaskDoneTooManyTimes,
     /// With deadlock detection on, this wait would have closed a cycle in the wait-for graph;
     /// the cycle, by names: thread, object it waits for, thread holding it, ...
     Deadlock(Vec<String>),
@@ -58,6 +66,10 @@ impl fmt::Display for Error {
             Error::NotifyNotOwned => f.write_str("cannot notify on un-acquired lock"),
             Error::TooManyReleases => f.write_str("Semaphore released too many times"),
             Error::BrokenBarrier => f.write_str("the barrier is broken"),
+            Error::Full => f.write_str("the queue is full"),
+            Error::Empty => f.write_str("the queue is empty"),
+            Error::ShutDown => f.write_str("the queue is shut down"),
+            Error::TaskDoneTooManyTimes => f.write_str("task_done() called too many times"),
             Error::Deadlock(cycle) => write!(f, "deadlock: {}", cycle.join(" -> ")),
             Error::SpawnFailed(why) => write!(f, "can't start new thread: {why}"),
             Error::WouldBlockOnMainThread(op) => write!(

@@ -35,9 +35,15 @@ impl Timeout {
 /// forever), a [`Timeout`], or float seconds with CPython's rules (`-1.0` is forever, other
 /// negatives and NaN are [`Error::InvalidArgument`], more than [`TIMEOUT_MAX`] is
 /// [`Error::Overflow`]).
-pub trait IntoTimeout {
+pub trait IntoTimeout: Sized {
     /// Validates and converts.
     fn into_timeout(self) -> Result<Timeout, Error>;
+
+    /// Validates and converts with the `queue` module's rule: float seconds must not be
+    /// negative at all (`-1.0` is an error, not "forever"); `None` is forever.
+    fn into_queue_timeout(self) -> Result<Timeout, Error> {
+        self.into_timeout()
+    }
 }
 
 impl IntoTimeout for Timeout {
@@ -62,6 +68,13 @@ impl IntoTimeout for Option<Duration> {
 }
 
 impl IntoTimeout for f64 {
+    fn into_queue_timeout(self) -> Result<Timeout, Error> {
+        if self.is_nan() || self < 0.0 {
+            return Err(Error::InvalidArgument("'timeout' must be a non-negative number"));
+        }
+        self.into_timeout()
+    }
+
     fn into_timeout(self) -> Result<Timeout, Error> {
         if self == -1.0 {
             Ok(Timeout::FOREVER)

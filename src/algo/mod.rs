@@ -4,6 +4,7 @@
 //! seam, and model-checked there (through `crate::primitive`, crossbeam-style).
 
 pub(crate) mod event_word;
+pub(crate) mod queue_core;
 pub(crate) mod raw_lock;
 pub(crate) mod reentrant_lock;
 pub(crate) mod semaphore_word;

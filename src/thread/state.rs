@@ -79,6 +79,12 @@ impl Blocked {
     /// marked first and the graph read after a SeqCst fence, so of two threads closing a
     /// cycle at the same moment at least one sees the other's mark.
     pub(crate) fn on(object: u32) -> Result<Blocked, Error> {
+        Blocked::on_because(object, 0)
+    }
+
+    /// As [`Blocked::on`], with a reason for the trace (`WaitBegin`'s `arg`), e.g. a queue's
+    /// "waiting for an item" versus "waiting for room".
+    pub(crate) fn on_because(object: u32, reason: u32) -> Result<Blocked, Error> {
         let me = crate::thread::current_thread();
         me.inner.state.set(ThreadState::Blocked { on: object });
         if observe::on(observe::DETECT) {
@@ -88,7 +94,7 @@ impl Blocked {
                 return Err(e);
             }
         }
-        trace::emit(Kind::WaitBegin, object, 0);
+        trace::emit(Kind::WaitBegin, object, reason);
         Ok(Blocked {
             object,
             got_it: false,

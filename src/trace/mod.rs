@@ -42,6 +42,8 @@ pub enum Kind {
     Value = 8,
     /// `thread` notified `arg` waiters of `object` (Condition, Event, Barrier).
     Notify = 9,
+    /// A queue's unfinished-task count changed to `arg`.
+    Tasks = 10,
     /// A record whose kind this version does not know.
     Unknown = 0,
 }
@@ -58,6 +60,7 @@ impl Kind {
             7 => Kind::WaitEnd,
             8 => Kind::Value,
             9 => Kind::Notify,
+            10 => Kind::Tasks,
             _ => Kind::Unknown,
         }
     }
@@ -83,6 +86,8 @@ pub enum ObjectKind {
     Condition = 7,
     /// A [`crate::Barrier`].
     Barrier = 8,
+    /// A queue ([`crate::queue::Queue`], Lifo, Priority or Simple).
+    Queue = 9,
 }
 
 /// One report.
