@@ -87,6 +87,8 @@ mod time {
 mod event_word;
 #[path = "../src/internal/mutex.rs"]
 mod internal_mutex;
+#[path = "../src/algo/queue_core.rs"]
+mod queue_core;
 #[path = "../src/algo/raw_lock.rs"]
 mod raw_lock;
 #[path = "../src/algo/reentrant_lock.rs"]
@@ -102,10 +104,13 @@ mod internal {
 }
 
 mod algo {
-    pub(crate) use crate::{event_word, raw_lock, reentrant_lock, semaphore_word, wait_queue};
+    pub(crate) use crate::{
+        event_word, queue_core, raw_lock, reentrant_lock, semaphore_word, wait_queue,
+    };
 }
 
 use algo::event_word::EventWord;
+use algo::queue_core::{GetFail, PutFail, QueueCore, Store};
 use algo::raw_lock::RawLock;
 use algo::reentrant_lock::{Entered, ReentrantLock};
 use algo::semaphore_word::SemaphoreWord;
@@ -267,5 +272,71 @@ fn wait_queue_handshake() {
         lock.unlock();
         waiter.join().unwrap();
         assert_eq!(queue.len(), 0);
+    });
+}
+
+/// A FIFO store for the queue model.
+struct Fifo(std::collections::VecDeque<u32>);
+
+impl Store for Fifo {
+    type Item = u32;
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn push(&mut self, item: u32) {
+        self.0.push_back(item)
+    }
+    fn pop(&mut self) -> Option<u32> {
+        self.0.pop_front()
+    }
+}
+
+/// Queue: put / get on a queue of size 1. The producer must wait for room and the consumer
+/// for items; nobody is left behind, the items arrive in order.
+#[test]
+fn queue_put_waits_for_room_get_waits_for_item() {
+    loom::model(|| {
+        let q = Arc::new(QueueCore::new(Fifo(Default::default()), 1));
+        let p = q.clone();
+        let producer = thread::spawn(move || {
+            for item in [1, 2] {
+                assert!(p.put_waiting(item, None).is_ok());
+            }
+        });
+        for expected in [1, 2] {
+            assert_eq!(q.get_waiting(None).map(|(item, _)| item), Ok(expected));
+        }
+        producer.join().unwrap();
+    });
+}
+
+/// Queue: `join` waits until the consumer's `task_done`, and then never again.
+#[test]
+fn queue_join_waits_for_task_done() {
+    loom::model(|| {
+        let q = Arc::new(QueueCore::new(Fifo(Default::default()), 0));
+        assert!(q.try_put(1).is_ok());
+        let c = q.clone();
+        let consumer = thread::spawn(move || {
+            assert_eq!(c.get_waiting(None).map(|(item, _)| item), Ok(1));
+            assert!(c.task_done().is_some());
+        });
+        q.join_waiting();
+        assert_eq!(q.unfinished(), 0);
+        consumer.join().unwrap();
+        assert!(q.task_done().is_none(), "task_done too many times is refused");
+    });
+}
+
+/// Queue: a shutdown wakes a blocked getter, which then fails with ShutDown; later puts fail.
+#[test]
+fn queue_shutdown_wakes_getter() {
+    loom::model(|| {
+        let q = Arc::new(QueueCore::new(Fifo(Default::default()), 0));
+        let c = q.clone();
+        let getter = thread::spawn(move || c.get_waiting(None).map(|(item, _)| item));
+        q.shutdown(false);
+        assert_eq!(getter.join().unwrap(), Err(GetFail::ShutDown));
+        assert_eq!(q.try_put(7).map_err(|(why, item)| (why, item)), Err((PutFail::ShutDown, 7)));
     });
 }

@@ -5,18 +5,22 @@
 //! | counter      | meaning                                                              |
 //! |--------------|----------------------------------------------------------------------|
 //! | `unfinished` | items put and not yet `task_done()`: `join` waits for 0              |
-//! | `getters`    | threads parked for an item; a put wakes one only if non-zero          |
-//! | `putters`    | threads parked for room; a get wakes one only if non-zero             |
+//! | `getters`    | threads in the item wait queue; a put wakes one only if non-zero      |
+//! | `putters`    | threads in the room wait queue; a get wakes one only if non-zero      |
 //! | `joiners`    | threads parked in `join`                                              |
 //! | `shutdown`   | one-way: puts fail, gets drain what is left and then fail             |
 //!
 //! A waiter counts itself and joins its wait queue *before* it lets go of the mutex, and a
-//! waker reads the counters under the same mutex, so no wake-up is lost; counting lets the
-//! common case (nobody waiting) skip the wait queues entirely.
+//! waker reads the counters under the same mutex, so no wake-up is lost. The waker that pops a
+//! waiter uncounts it (a waiter that times out uncounts itself), so the count drops at once and
+//! the next put or get does not touch the wait queue for a thread already woken; the futex wake
+//! itself happens after the state mutex is released. In the common case (nobody waiting) a put
+//! or get is one lock, one push or pop, one unlock.
 //!
 //! Dropping items never happens under the mutex (an item's `Drop` may use the queue again).
 
-use crate::algo::wait_queue::WaitQueue;
+use crate::algo::wait_queue::{wake, WaitQueue, Waiter};
+use std::sync::Arc;
 use crate::internal::Mutex;
 use crate::time::Deadline;
 
@@ -90,18 +94,23 @@ impl<S: Store> QueueCore<S> {
         if s.maxsize > 0 && s.store.len() >= s.maxsize {
             return Err((PutFail::Full, item));
         }
-        Ok(self.push(&mut s, item))
+        let (size, woken) = self.push(&mut s, item);
+        drop(s);
+        wake(woken);
+        Ok(size)
     }
 
-    fn push(&self, s: &mut State<S>, item: S::Item) -> usize {
+    /// Stores the item; returns the new size and the getter to wake (once unlocked).
+    fn push(&self, s: &mut State<S>, item: S::Item) -> (usize, Option<Arc<Waiter>>) {
         // If `push` panics (a user's `Ord`), the guard unlocks during the unwind and no counter
         // has moved: the queue stays consistent, the item is lost with the panic.
         s.store.push(item);
         s.unfinished += 1;
-        if s.getters > 0 {
-            self.not_empty.notify(1);
+        let woken = if s.getters > 0 { self.not_empty.take_one() } else { None };
+        if woken.is_some() {
+            s.getters -= 1;
         }
-        s.store.len()
+        (s.store.len(), woken)
     }
 
     /// Puts, waiting for room until `deadline` (`None`: forever). The caller may block.
@@ -116,15 +125,20 @@ impl<S: Store> QueueCore<S> {
                 return Err((PutFail::ShutDown, item));
             }
             if s.maxsize == 0 || s.store.len() < s.maxsize {
-                return Ok(self.push(&mut s, item));
+                let (size, woken) = self.push(&mut s, item);
+                drop(s);
+                wake(woken);
+                return Ok(size);
             }
             let me = self.not_full.enqueue();
             s.putters += 1;
             drop(s);
             let notified = self.not_full.wait(&me, deadline);
             s = self.state.lock();
-            s.putters -= 1;
             if !notified {
+                // Timed out: it took itself out of the wait queue, so it uncounts itself
+                // (a notifier uncounts the waiters it pops).
+                s.putters -= 1;
                 if s.shutdown {
                     return Err((PutFail::ShutDown, item));
                 }
@@ -139,26 +153,34 @@ impl<S: Store> QueueCore<S> {
     pub(crate) fn try_get(&self) -> Result<(S::Item, usize), GetFail> {
         let mut s = self.state.lock();
         match self.pop(&mut s) {
-            Some(got) => Ok(got),
+            Some((item, size, woken)) => {
+                drop(s);
+                wake(woken);
+                Ok((item, size))
+            }
             None if s.shutdown => Err(GetFail::ShutDown),
             None => Err(GetFail::Empty),
         }
     }
 
-    fn pop(&self, s: &mut State<S>) -> Option<(S::Item, usize)> {
+    /// Takes the next item; returns it, the new size and the putter to wake (once unlocked).
+    fn pop(&self, s: &mut State<S>) -> Option<(S::Item, usize, Option<Arc<Waiter>>)> {
         let item = s.store.pop()?;
-        if s.putters > 0 {
-            self.not_full.notify(1);
+        let woken = if s.putters > 0 { self.not_full.take_one() } else { None };
+        if woken.is_some() {
+            s.putters -= 1;
         }
-        Some((item, s.store.len()))
+        Some((item, s.store.len(), woken))
     }
 
     /// Gets, waiting for an item until `deadline`. The caller may block.
     pub(crate) fn get_waiting(&self, deadline: Option<Deadline>) -> Result<(S::Item, usize), GetFail> {
         let mut s = self.state.lock();
         loop {
-            if let Some(got) = self.pop(&mut s) {
-                return Ok(got);
+            if let Some((item, size, woken)) = self.pop(&mut s) {
+                drop(s);
+                wake(woken);
+                return Ok((item, size));
             }
             if s.shutdown {
                 return Err(GetFail::ShutDown);
@@ -168,7 +190,9 @@ impl<S: Store> QueueCore<S> {
             drop(s);
             let notified = self.not_empty.wait(&me, deadline);
             s = self.state.lock();
-            s.getters -= 1;
+            if !notified {
+                s.getters -= 1;
+            }
             if !notified && s.store.len() == 0 {
                 return Err(if s.shutdown { GetFail::ShutDown } else { GetFail::Empty });
             }
@@ -183,7 +207,8 @@ impl<S: Store> QueueCore<S> {
         }
         s.unfinished -= 1;
         if s.unfinished == 0 && s.joiners > 0 {
-            self.all_done.notify(usize::MAX);
+            let woken = self.all_done.notify(usize::MAX);
+            s.joiners -= woken as u32;
         }
         Some(s.unfinished)
     }
@@ -202,7 +227,6 @@ impl<S: Store> QueueCore<S> {
             drop(s);
             self.all_done.wait(&me, None);
             s = self.state.lock();
-            s.joiners -= 1;
         }
     }
 
@@ -218,10 +242,13 @@ impl<S: Store> QueueCore<S> {
                 drained.push(item);
                 s.unfinished = s.unfinished.saturating_sub(1);
             }
-            self.all_done.notify(usize::MAX);
+            let woken = self.all_done.notify(usize::MAX);
+            s.joiners -= woken as u32;
         }
-        self.not_empty.notify(usize::MAX);
-        self.not_full.notify(usize::MAX);
+        let woken = self.not_empty.notify(usize::MAX);
+        s.getters -= woken as u32;
+        let woken = self.not_full.notify(usize::MAX);
+        s.putters -= woken as u32;
         drop(s);
         drained
     }
@@ -242,7 +269,8 @@ impl<S: Store> QueueCore<S> {
     pub(crate) fn set_maxsize(&self, maxsize: usize) {
         let mut s = self.state.lock();
         s.maxsize = maxsize;
-        self.not_full.notify(usize::MAX);
+        let woken = self.not_full.notify(usize::MAX);
+        s.putters -= woken as u32;
     }
 
     pub(crate) fn unfinished(&self) -> usize {

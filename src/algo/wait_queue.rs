@@ -77,6 +77,15 @@ impl WaitQueue {
         }
     }
 
+    /// Pops the oldest waiter and marks it notified, without waking it yet: the caller wakes it
+    /// with [`wake`] after letting go of its own locks (so the woken thread does not at once
+    /// run into a lock the waker still holds).
+    pub(crate) fn take_one(&self) -> Option<Arc<Waiter>> {
+        let w = self.waiters.lock().pop_front()?;
+        w.word.store(NOTIFIED, Release);
+        Some(w)
+    }
+
     /// Wakes at most `n` waiters, oldest first; returns how many. Never blocks for long (the
     /// queue's mutex guards a few instructions; waking never waits).
     pub(crate) fn notify(&self, n: usize) -> usize {
@@ -87,5 +96,12 @@ impl WaitQueue {
             futex::wake_one(&w.word);
         }
         woken
+    }
+}
+
+/// Wakes a waiter taken with [`WaitQueue::take_one`]. Never blocks.
+pub(crate) fn wake(w: Option<Arc<Waiter>>) {
+    if let Some(w) = w {
+        futex::wake_one(&w.word);
     }
 }

@@ -129,12 +129,20 @@ where
         timeout: impl IntoTimeout,
     ) -> Result<(), PutError<S::Item>> {
         let failed = |error, item| PutError { error, item };
+        // CPython checks the timeout of a blocking put on a bounded queue even when there is
+        // room; an unbounded queue ignores it. Only the error path costs a lock.
+        let timeout = if block { timeout.into_queue_timeout() } else { Ok(Timeout::FOREVER) };
+        if let Err(e) = &timeout {
+            if self.s.core.maxsize() > 0 {
+                return Err(failed(e.clone(), item));
+            }
+        }
         let item = match self.s.core.try_put(item) {
             Ok(size) => return Ok(self.put_done(size)),
             Err((PutFail::Full, item)) if block => item,
             Err((why, item)) => return Err(failed(put_error(why), item)),
         };
-        let timeout = match timeout.into_queue_timeout() {
+        let timeout = match timeout {
             Ok(t) => t,
             Err(e) => return Err(failed(e, item)),
         };

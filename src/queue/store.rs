@@ -1,8 +1,7 @@
 //! The three orders a queue can hand items out in.
 
 use crate::algo::queue_core::Store;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 /// First in, first out (`queue.Queue`).
 pub struct Fifo<T>(VecDeque<T>);
@@ -11,7 +10,12 @@ pub struct Fifo<T>(VecDeque<T>);
 pub struct Lifo<T>(Vec<T>);
 
 /// Smallest first (`queue.PriorityQueue`; ties in no particular order).
-pub struct Priority<T>(BinaryHeap<Reverse<T>>);
+///
+/// A binary min-heap that is *panic-safe in the sense CPython's tests check* (Q-25): every
+/// comparison happens before anything moves, so an `Ord` that panics during a put leaves the
+/// item out and the heap as it was, and one that panics during a get leaves the item in.
+/// (std's `BinaryHeap` compares while moving: a panicking `pop` drops the smallest item.)
+pub struct Priority<T>(Vec<T>);
 
 impl<T> Default for Fifo<T> {
     fn default() -> Self {
@@ -27,7 +31,7 @@ impl<T> Default for Lifo<T> {
 
 impl<T: Ord> Default for Priority<T> {
     fn default() -> Self {
-        Priority(BinaryHeap::new())
+        Priority(Vec::new())
     }
 }
 
@@ -62,10 +66,83 @@ impl<T: Ord> Store for Priority<T> {
     fn len(&self) -> usize {
         self.0.len()
     }
+
     fn push(&mut self, item: T) {
-        self.0.push(Reverse(item))
+        // The path from the new leaf up to where `item` belongs, found by comparing only.
+        let mut path = Vec::new();
+        let mut at = self.0.len();
+        while at > 0 {
+            let parent = (at - 1) / 2;
+            if item >= self.0[parent] {
+                break;
+            }
+            path.push(parent);
+            at = parent;
+        }
+        // Then the moves, which compare nothing.
+        let mut hole = self.0.len();
+        self.0.push(item);
+        for parent in path {
+            self.0.swap(hole, parent);
+            hole = parent;
+        }
     }
+
     fn pop(&mut self) -> Option<T> {
-        self.0.pop().map(|Reverse(item)| item)
+        let last = self.0.len().checked_sub(1)?;
+        // Where the last element will settle once it replaces the root, found by comparing
+        // only (as if it were already at the root, ignoring its own old slot).
+        let mut path = Vec::new();
+        let mut at = 0;
+        loop {
+            let (left, right) = (2 * at + 1, 2 * at + 2);
+            let child = if right < last && self.0[right] < self.0[left] {
+                right
+            } else if left < last {
+                left
+            } else {
+                break;
+            };
+            if self.0[last] <= self.0[child] {
+                break;
+            }
+            path.push(child);
+            at = child;
+        }
+        // Then the moves.
+        self.0.swap(0, last);
+        let top = self.0.pop();
+        let mut hole = 0;
+        for child in path {
+            self.0.swap(hole, child);
+            hole = child;
+        }
+        top
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priority_pops_in_order() {
+        let mut heap = Priority::default();
+        let mut x = 12345u32;
+        let mut all = Vec::new();
+        for _ in 0..500 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            heap.push(x % 97);
+            all.push(x % 97);
+            if x % 3 == 0 {
+                all.sort_unstable();
+                assert_eq!(heap.pop(), Some(all.remove(0)));
+            }
+        }
+        all.sort_unstable();
+        let drained: Vec<u32> = std::iter::from_fn(|| heap.pop()).collect();
+        assert_eq!(drained, all);
     }
 }
