@@ -8,5 +8,6 @@ pub mod condition;
 pub mod counter;
 pub mod deadlock;
 pub mod event;
+pub mod queue;
 pub mod rlock;
 pub mod semaphore;

@@ -3,7 +3,7 @@
 
 use crate::book;
 use crate::internal::Mutex;
-use crate::{monotonic, Error, Event, Thread};
+use crate::{monotonic, Error, Event, Queue, Thread};
 use std::sync::Arc;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
@@ -12,6 +12,8 @@ struct Run {
     result: Option<String>,
     /// The Event of an "event" run, for the page's Set button.
     event: Option<Arc<Event>>,
+    /// The queue of a "queue" run, for the page's Shutdown buttons.
+    queue: Option<Arc<Queue<u32>>>,
 }
 
 static RUNS: Mutex<Vec<Run>> = Mutex::new(Vec::new());
@@ -28,12 +30,15 @@ static RUNS: Mutex<Vec<Run>> = Mutex::new(Vec::new());
 /// | `condition` | producers, consumers, items per producer, capacity, ms  |
 /// | `barrier`   | threads, rounds, unit ms                                 |
 /// | `deadlock`  | ordered (0/1), hold ms, patience ms, detect (0/1)        |
+/// | `queue`     | producers, consumers, maxsize, items each, make ms, take ms |
+/// | `orders`    | the items                                                 |
 #[wasm_bindgen]
 pub fn demo_start(program: &str, args: Vec<f64>) -> Result<u32, JsError> {
     let arg = |i: usize| args.get(i).copied().unwrap_or(0.0).max(0.0);
     let n = |i: usize| arg(i).min(64.0) as usize;
     let ms = |i: usize| Duration::from_secs_f64(arg(i).min(60_000.0) / 1000.0);
     let event = (program == "event").then(|| Arc::new(Event::new()));
+    let queue = (program == "queue").then(|| Arc::new(Queue::new(n(2))));
     let job: Box<dyn FnOnce() -> Result<String, Error> + Send> = match program {
         "counter" => {
             let (threads, iterations, locked) = (n(0), arg(1).min(1e8) as u64, arg(2) > 0.0);
@@ -108,6 +113,36 @@ pub fn demo_start(program: &str, args: Vec<f64>) -> Result<u32, JsError> {
                 Ok(format!(r#""outcomes":[{}],"ordered":{ordered}"#, text.join(",")))
             })
         }
+        "queue" => {
+            let (p, c, items, make, take) = (n(0), n(1), arg(3).min(1e5) as u32, ms(4), ms(5));
+            let q = queue.clone();
+            Box::new(move || {
+                let q = q.ok_or(Error::InvalidArgument("no queue"))?;
+                let counts = book::queue::pipeline(q, p, c, items, make, take)?;
+                Ok(format!(
+                    r#""made":{},"used":{},"expected":{}"#,
+                    counts.made,
+                    counts.used,
+                    p as u64 * u64::from(items)
+                ))
+            })
+        }
+        "orders" => {
+            let items: Vec<u32> = args.iter().map(|&x| x.max(0.0) as u32).collect();
+            Box::new(move || {
+                let [fifo, lifo, priority] = book::queue::orders(&items)?;
+                let list = |v: &[u32]| {
+                    let parts: Vec<String> = v.iter().map(u32::to_string).collect();
+                    format!("[{}]", parts.join(","))
+                };
+                Ok(format!(
+                    r#""fifo":{},"lifo":{},"priority":{}"#,
+                    list(&fifo),
+                    list(&lifo),
+                    list(&priority)
+                ))
+            })
+        }
         other => return Err(JsError::new(&format!("no program named {other:?}"))),
     };
     let run = {
@@ -115,6 +150,7 @@ pub fn demo_start(program: &str, args: Vec<f64>) -> Result<u32, JsError> {
         runs.push(Run {
             result: None,
             event,
+            queue,
         });
         runs.len() as u32 - 1
     };
@@ -152,6 +188,20 @@ pub fn demo_event_set(run: u32) -> bool {
     match event {
         Some(e) => {
             e.set();
+            true
+        }
+        None => false,
+    }
+}
+
+/// Shuts down the queue of a `queue` run (`immediate`: drop what is left). Called on the page's
+/// main thread, it never blocks. Returns false if the run has no queue.
+#[wasm_bindgen]
+pub fn demo_queue_shutdown(run: u32, immediate: bool) -> bool {
+    let queue = RUNS.lock().get(run as usize).and_then(|r| r.queue.clone());
+    match queue {
+        Some(q) => {
+            q.shutdown(immediate);
             true
         }
         None => false,

@@ -7,7 +7,9 @@ use crate::sys::wasm as sys;
 use crate::trace;
 use wasm_bindgen::prelude::*;
 
-pub use demo::{demo_event_set, demo_result, demo_start, inspect_deadlocks, inspect_enable};
+pub use demo::{
+    demo_event_set, demo_queue_shutdown, demo_result, demo_start, inspect_deadlocks, inspect_enable,
+};
 
 /// Starts the coordinator and `count` pooled workers. Returns a Promise that resolves once all
 /// of them are ready; calling it again returns the same Promise. Threads may be started before

@@ -26,6 +26,9 @@ macro_rules! program_cases {
         $harness!(book_barrier_rounds, programs::barrier_rounds);
         $harness!(book_deadlock_fixed_by_order, programs::deadlock_fixed_by_order);
         $harness!(local_values_are_per_thread, programs::local_values_are_per_thread);
+        $harness!(book_queue_pipeline, programs::queue_pipeline);
+        $harness!(book_queue_pipeline_shut_down_early, programs::queue_pipeline_shut_down_early);
+        $harness!(book_queue_orders, programs::queue_orders);
     };
 }
 
@@ -124,4 +127,55 @@ pub fn local_values_are_per_thread() {
     assert_eq!(local.with(|v| v.0), 99, "the caller's own value is untouched");
     // Only the caller's value is still alive (plus `alive` itself and the init closure's copy).
     assert_eq!(Arc::strong_count(&alive), 3);
+}
+
+pub fn queue_pipeline() {
+    let q = Arc::new(concurrency::Queue::new(2));
+    let counts = book::queue::pipeline(q.clone(), 2, 3, 10, MS, MS).unwrap();
+    assert_eq!(counts, book::queue::Counts { made: 20, used: 20 });
+    assert!(q.is_shutdown() && q.empty() && q.unfinished_tasks() == 0);
+}
+
+/// The page's Shutdown button in the middle of a run: producers stop, consumers finish what is
+/// queued, and the program ends.
+pub fn queue_pipeline_shut_down_early() {
+    let q = Arc::new(concurrency::Queue::new(2));
+    let qq = q.clone();
+    let program = on_thread_start("pipeline", move || book::queue::pipeline(qq, 2, 1, 1000, MS, 5 * MS));
+    let start = concurrency::monotonic();
+    while q.unfinished_tasks() < 2 {
+        assert!(concurrency::monotonic() - start < SHORT);
+        concurrency::sleep(MS).unwrap();
+    }
+    q.shutdown(false);
+    let counts = program().unwrap();
+    assert!(counts.made < 2000, "{counts:?}");
+    assert_eq!(counts.made, counts.used, "everything put was used: {counts:?}");
+}
+
+pub fn queue_orders() {
+    let [fifo, lifo, priority] = book::queue::orders(&[5, 1, 4, 2, 3]).unwrap();
+    assert_eq!(fifo, [5, 1, 4, 2, 3]);
+    assert_eq!(lifo, [3, 2, 4, 1, 5]);
+    assert_eq!(priority, [1, 2, 3, 4, 5]);
+}
+
+/// Starts `f` on a library thread; the returned closure joins it (bounded) and gives the result.
+pub fn on_thread_start<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> impl FnOnce() -> T {
+    let slot = Arc::new(Mutex::new(None));
+    let s = slot.clone();
+    let t = Thread::builder()
+        .name(name)
+        .target(move || *s.lock().unwrap() = Some(f()))
+        .build();
+    t.start().unwrap();
+    let name = name.to_owned();
+    move || {
+        assert_eq!(t.join(SHORT), Ok(true), "{name} did not finish");
+        let value = slot.lock().unwrap().take();
+        value.unwrap_or_else(|| panic!("{name} panicked"))
+    }
 }

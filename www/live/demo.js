@@ -5,7 +5,7 @@
 // The program runs on pooled workers (src/web/demo.rs). The page starts it, then on every
 // animation frame drains the trace ring, updates the model and redraws. It never blocks.
 import { startRuntime } from './runtime.js';
-import { TraceModel, ObjectKind, RUNNING, HOLDING, BLOCKED } from './trace-model.js';
+import { TraceModel, ObjectKind, WaitReason, RUNNING, HOLDING, BLOCKED } from './trace-model.js';
 import { drawTimeline, COLORS } from './timeline.js';
 
 export function el(tag, attrs = {}, ...children) {
@@ -26,6 +26,7 @@ export function el(tag, attrs = {}, ...children) {
  *   actions: [{ id, label, whileRunning: (ctx) => void }]   // buttons usable during a run
  *   columns: [header...], row: (result, run) => [cells], summary: (result, run) => text,
  *   deadlocks: bool,                                        // poll and draw wait-for cycles
+ *   capacity: (values) => number,                           // a queue's maxsize, for its bar
  * }
  * Returns the demo's state, also at window.concurrencyDemos[root].
  */
@@ -86,7 +87,7 @@ export function mountDemo(cfg) {
         }
         for (const c of run.cycles ?? []) for (const n of c) highlight.add(n);
         drawTimeline(canvas, model, highlight);
-        showObjects(objects, model);
+        showObjects(objects, model, state.current);
         const json = wasm.demo_result(run.id);
         if (json) {
           // Everything the program's threads reported happened before its result was stored:
@@ -94,7 +95,7 @@ export function mountDemo(cfg) {
           model.apply(wasm.trace_drain());
           model.flush();
           drawTimeline(canvas, model, highlight);
-          showObjects(objects, model);
+          showObjects(objects, model, run);
           finish(JSON.parse(json));
         }
       }
@@ -111,7 +112,10 @@ export function mountDemo(cfg) {
         status.textContent = `Could not start: ${e.message || e}`;
         return;
       }
-      state.current = { id, variant: r.id, values, startedAt: performance.now(), cycles: null, wasm };
+      state.current = {
+        id, variant: r.id, values, startedAt: performance.now(), cycles: null, wasm,
+        capacity: cfg.capacity ? cfg.capacity(values) : 0,
+      };
       cycles.replaceChildren();
       setIdle(false);
       status.textContent = `Running: ${r.label.toLowerCase()}…`;
@@ -152,7 +156,7 @@ export function mountDemo(cfg) {
   return state;
 }
 
-function showObjects(panel, model) {
+function showObjects(panel, model, run) {
   const name = (id) => model.lanes.get(id)?.name ?? `thread ${id}`;
   const shown = [...model.objects.values()].filter((o) => o.kind !== null && o.kind !== ObjectKind.Thread);
   panel.replaceChildren(...shown.map((o) => {
@@ -178,6 +182,14 @@ function showObjects(panel, model) {
       case ObjectKind.Barrier:
         what = `${o.value} arrived`;
         break;
+      case ObjectKind.Queue: {
+        const cap = run?.capacity || 0;
+        const bar = cap ? ` ${'■'.repeat(Math.min(o.value, cap))}${'□'.repeat(Math.max(0, cap - o.value))}` : '';
+        const by = (reason) => [...o.reasons].filter(([, r]) => r === reason).map(([t]) => name(t)).join(', ') || 'nobody';
+        return el('span', { class: 'demo-object' }, el('b', {}, model.objectName(o)),
+          `: ${o.value} item${o.value === 1 ? '' : 's'}${cap ? ` of ${cap}` : ''}${bar} · unfinished tasks: ${o.tasks}`,
+          el('br'), `waiting for an item: ${by(WaitReason.Item)} · for room: ${by(WaitReason.Room)} · in join(): ${by(WaitReason.Tasks)}`);
+      }
       default:
         what = '';
     }

@@ -4,13 +4,16 @@
 // Event kinds: the numbers of `concurrency::trace::Kind` (src/trace/mod.rs).
 export const Kind = {
   ThreadStart: 1, ThreadEnd: 2, ObjectNew: 3, Acquire: 4, Release: 5, WaitBegin: 6, WaitEnd: 7,
-  Value: 8, Notify: 9,
+  Value: 8, Notify: 9, Tasks: 10,
 };
+
+// Why a thread waits on a queue: the `arg` of its WaitBegin (`concurrency::queue::wait_reason`).
+export const WaitReason = { Item: 1, Room: 2, Tasks: 3 };
 
 // Object kinds: the numbers of `concurrency::trace::ObjectKind`.
 export const ObjectKind = {
   Thread: 1, Lock: 2, RLock: 3, Semaphore: 4, BoundedSemaphore: 5, Event: 6, Condition: 7,
-  Barrier: 8,
+  Barrier: 8, Queue: 9,
 };
 const FIELDS = 5; // time (ms), kind, thread, object, arg
 
@@ -73,6 +76,10 @@ export class TraceModel {
         this.object(object).notified += arg;
         break;
       }
+      case Kind.Tasks: {
+        this.object(object).tasks = arg;
+        break;
+      }
       case Kind.Acquire: {
         const o = this.object(object);
         o.owner = thread; o.acquisitions++; o.value = arg;
@@ -90,14 +97,15 @@ export class TraceModel {
       }
       case Kind.WaitBegin: {
         const o = this.object(object);
-        o.waiters.add(thread); o.waits++;
+        o.waiters.add(thread); o.waits++; o.reasons.set(thread, arg);
         const lane = this.lane(thread);
         lane.blockedOn = object;
         this.setState(lane, t, BLOCKED);
         break;
       }
       case Kind.WaitEnd: {
-        this.object(object).waiters.delete(thread);
+        const o = this.object(object);
+        o.waiters.delete(thread); o.reasons.delete(thread);
         const lane = this.lane(thread);
         lane.blockedOn = null;
         this.setState(lane, t, RUNNING);
@@ -124,8 +132,8 @@ export class TraceModel {
   object(id) {
     let o = this.objects.get(id);
     if (!o) {
-      o = { id, kind: null, label: null, owner: null, waiters: new Set(), value: 0,
-            notified: 0, acquisitions: 0, waits: 0 };
+      o = { id, kind: null, label: null, owner: null, waiters: new Set(), reasons: new Map(),
+            value: 0, tasks: 0, notified: 0, acquisitions: 0, waits: 0 };
       this.objects.set(id, o);
     }
     return o;
