@@ -99,6 +99,24 @@ try {
   await runDemo('deadlock.html', 'deadlock-demo', 'ordered', (r) => assert.deepEqual(r.outcomes, ['done', 'done']));
   await runDemo('deadlock.html', 'deadlock-demo', 'detect', (r) => assert.ok(r.outcomes.some((o) => o.startsWith('refused')), JSON.stringify(r)));
 
+  await runDemo('queues.html', 'queue-demo', 'run', (r) => {
+    assert.equal(r.made, r.expected);
+    assert.equal(r.used, r.expected);
+  });
+  await page.locator('#queue-demo').screenshot({ path: `${shots}/queues-demo.png` });
+  const stopped = await runDemo('queues.html', 'queue-demo', 'run', (r) => {
+    assert.ok(r.made < r.expected, `shut down early: ${JSON.stringify(r)}`);
+    assert.equal(r.used, r.made, 'shutdown(): everything put was still used');
+  }, async () => {
+    await page.waitForFunction(() => document.querySelector('#queue-demo .demo-object')?.textContent.includes('unfinished tasks'), null, { timeout: LIMIT });
+    await page.click('#queue-demo-shutdown');
+  });
+  await runDemo('queues.html', 'orders-demo', 'run', (r) => {
+    assert.deepEqual(r.fifo, [5, 1, 4, 2, 3]);
+    assert.deepEqual(r.lifo, [3, 2, 4, 1, 5]);
+    assert.deepEqual(r.priority, [1, 2, 3, 4, 5]);
+  });
+
   assert.deepEqual(errors, [], 'console errors');
   assert.deepEqual(offsite, [], 'requests that left the served site');
 
@@ -111,7 +129,7 @@ try {
     dropped_events: locked.dropped,
     deadlock_cycle: deadlocked.cycles[0],
     pages,
-    screenshots: [`${shots}/threads-and-locks.png`, `${shots}/threads-and-locks-demo.png`, `${shots}/deadlock-demo.png`],
+    screenshots: [`${shots}/threads-and-locks.png`, `${shots}/threads-and-locks-demo.png`, `${shots}/deadlock-demo.png`, `${shots}/queues-demo.png`],
   }, null, 1));
 } finally {
   clearTimeout(watchdog);
