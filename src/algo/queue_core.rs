@@ -30,6 +30,10 @@ pub trait Store {
     type Item;
     /// How many items.
     fn len(&self) -> usize;
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// Adds an item.
     fn push(&mut self, item: Self::Item);
     /// Takes the next item in this store's order.

@@ -138,7 +138,10 @@ where
             }
         }
         let item = match self.s.core.try_put(item) {
-            Ok(size) => return Ok(self.put_done(size)),
+            Ok(size) => {
+                self.put_done(size);
+                return Ok(());
+            }
             Err((PutFail::Full, item)) if block => item,
             Err((why, item)) => return Err(failed(put_error(why), item)),
         };

@@ -136,7 +136,7 @@ mod tests {
             x ^= x << 5;
             heap.push(x % 97);
             all.push(x % 97);
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 all.sort_unstable();
                 assert_eq!(heap.pop(), Some(all.remove(0)));
             }

@@ -34,16 +34,7 @@ macro_rules! program_cases {
 
 /// Runs `f` on a library thread and returns its result (bounded by SHORT).
 pub fn on_thread<T: Send + 'static>(name: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let slot = Arc::new(Mutex::new(None));
-    let s = slot.clone();
-    let t = Thread::builder()
-        .name(name)
-        .target(move || *s.lock().unwrap() = Some(f()))
-        .build();
-    t.start().unwrap();
-    assert_eq!(t.join(SHORT), Ok(true), "{name} did not finish");
-    let value = slot.lock().unwrap().take();
-    value.unwrap_or_else(|| panic!("{name} panicked"))
+    on_thread_start(name, f)()
 }
 
 pub fn rlock_clerks() {
