@@ -23,8 +23,9 @@ const CONTENDED: u32 = 2;
 
 /// How many times a locker re-reads a `LOCKED` word before it parks. The holder of a short
 /// critical section on the other core usually releases within this window, and a park +
-/// wake round trip costs about 15 µs on the VMs we measured.
-const SPIN_LIMIT: u32 = 100;
+/// wake round trip costs 15-30 µs on the VMs we measured. (std spins 100 times; with 100 the
+/// queue's SPSC throughput was 4-7 M items/s here, with 1000 it is 10-20 M: `benches/queue.rs`.)
+const SPIN_LIMIT: u32 = 1000;
 
 pub(crate) struct RawLock {
     state: AtomicU32,
