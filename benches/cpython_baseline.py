@@ -14,11 +14,15 @@ Prints one JSON object on stdout. `--quick` divides the iterations by 20 (CI smo
 """
 
 import json
-import statistics
+import os
 import sys
 import threading
 import timeit
 from time import perf_counter
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no __pycache__ in benches/
+from cpython_timing import divisor, interleaved_medians  # noqa: E402
 
 REPS = 5
 RLOCK_ITERS = 1_000_000
@@ -88,7 +92,7 @@ def condition_rtt_us(n):
 
 
 def main():
-    div = 20 if "--quick" in sys.argv[1:] else 1
+    div = divisor()
     rlock = threading.RLock()
     sem = threading.Semaphore(1)
     runs = {
@@ -97,13 +101,8 @@ def main():
         "event_rtt_us": lambda: event_rtt_us(ROUND_TRIPS // div),
         "condition_rtt_us": lambda: condition_rtt_us(ROUND_TRIPS // div),
     }
-    for run in runs.values():
-        run()  # warm-up
-    samples = {key: [] for key in runs}
-    for _ in range(REPS):
-        for key, run in runs.items():
-            samples[key].append(run())
-    print(json.dumps({key: round(statistics.median(v), 3) for key, v in samples.items()}))
+    medians = interleaved_medians(runs, REPS)
+    print(json.dumps({key: round(m, 3) for key, m in medians.items()}))
 
 
 if __name__ == "__main__":

@@ -15,11 +15,15 @@ Prints one JSON object on stdout.
 """
 
 import json
+import os
 import queue
-import statistics
 import sys
 import threading
 from time import perf_counter
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no __pycache__ in benches/
+from cpython_timing import divisor, interleaved_medians  # noqa: E402
 
 REPS = 5
 ITEMS = 200_000
@@ -58,19 +62,14 @@ def spsc_per_s(q, n):
 
 
 def main():
-    n = ITEMS // (20 if "--quick" in sys.argv[1:] else 1)
+    n = ITEMS // divisor()
     runs = {
         "queue_unbounded_per_s": lambda: spsc_per_s(queue.Queue(), n),
         "queue_1024_per_s": lambda: spsc_per_s(queue.Queue(1024), n),
         "simplequeue_per_s": lambda: spsc_per_s(queue.SimpleQueue(), n),
     }
-    for run in runs.values():
-        run()  # warm-up
-    samples = {key: [] for key in runs}
-    for _ in range(REPS):
-        for key, run in runs.items():
-            samples[key].append(run())
-    print(json.dumps({key: round(statistics.median(v), 1) for key, v in samples.items()}))
+    medians = interleaved_medians(runs, REPS)
+    print(json.dumps({key: round(m, 1) for key, m in medians.items()}))
 
 
 if __name__ == "__main__":

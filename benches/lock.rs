@@ -12,26 +12,19 @@
 //!
 //! Run with `cargo bench --bench lock`; `BENCH_QUICK=1` divides the iterations by 20 (CI smoke).
 
+mod common;
+
+use common::{measure, ns_per_op, Quick, REPS};
 use concurrency::{trace, Lock};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-const REPS: usize = 7;
 const UNCONTENDED_ITERS: u64 = 5_000_000;
 const CONTENDED_ITERS: u64 = 2_000_000;
 /// Iterations between drains while tracing (2 events each, well below the ring's 1 << 16).
 const TRACE_CHUNK: u64 = 8_192;
-
-/// Nanoseconds per call of `op`, over `iters` calls.
-fn ns_per_op(iters: u64, mut op: impl FnMut()) -> f64 {
-    let start = Instant::now();
-    for _ in 0..iters {
-        op();
-    }
-    start.elapsed().as_nanos() as f64 / iters as f64
-}
 
 /// Two threads each run `pair` `iters` times, started together; returns total M ops/s.
 /// `pair` must do one acquire, `counter += 1` (relaxed load + store), one release.
@@ -88,25 +81,6 @@ fn traced_ns_per_op(lock: &Lock, iters: u64, events: &mut Vec<trace::Event>) -> 
     timed.as_nanos() as f64 / iters as f64
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// Runs every closure once to warm up, then `REPS` interleaved rounds; returns their medians.
-fn measure<const N: usize>(mut runs: [&mut dyn FnMut() -> f64; N]) -> [f64; N] {
-    for run in runs.iter_mut() {
-        run();
-    }
-    let mut samples: [Vec<f64>; N] = std::array::from_fn(|_| Vec::with_capacity(REPS));
-    for _ in 0..REPS {
-        for (run, s) in runs.iter_mut().zip(samples.iter_mut()) {
-            s.push(run());
-        }
-    }
-    samples.map(median)
-}
-
 fn row(shape: &str, ours: f64, std: f64, pl: f64) {
     println!(
         "{shape:<36}{ours:>9.2}{std:>11.2}{pl:>14.2}{:>10.2}x{:>8.2}x",
@@ -116,10 +90,9 @@ fn row(shape: &str, ours: f64, std: f64, pl: f64) {
 }
 
 fn main() {
-    let quick = matches!(std::env::var("BENCH_QUICK").as_deref(), Ok("1"));
-    let div = if quick { 20 } else { 1 };
-    let un = UNCONTENDED_ITERS / div;
-    let co = CONTENDED_ITERS / div;
+    let quick = Quick::from_env();
+    let un = UNCONTENDED_ITERS / quick.div();
+    let co = CONTENDED_ITERS / quick.div();
     let began = Instant::now();
 
     let ours = Lock::new();
@@ -183,7 +156,7 @@ fn main() {
     println!(
         "concurrency::Lock vs std::sync::Mutex<()> vs parking_lot::Mutex<()>: median of {REPS}, \
          {un} uncontended / {co} per thread contended iterations{}",
-        if quick { " (BENCH_QUICK)" } else { "" }
+        quick.note()
     );
     println!(
         "{:<36}{:>9}{:>11}{:>14}{:>11}{:>9}",

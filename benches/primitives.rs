@@ -21,29 +21,20 @@
 //! Run with `cargo bench --bench primitives`; `BENCH_QUICK=1` divides the iterations by 20 (CI
 //! smoke) and passes `--quick` to the CPython script.
 
+mod common;
+
+use common::{cpython_comparison, measure, ns_per_op, Quick, Table, REPS};
 use concurrency::{Condition, ConditionLock, Event, Lock, RLock, Semaphore};
 use std::hint::black_box;
-use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::sync::{Barrier, Condvar, Mutex};
 use std::time::Instant;
 
-const REPS: usize = 7;
 const RLOCK_ITERS: u64 = 5_000_000;
 const SEMAPHORE_ITERS: u64 = 2_000_000;
 /// std's Condvar makes a futex syscall on every notify, so its semaphore gets fewer iterations.
 const STD_SEMAPHORE_ITERS: u64 = 500_000;
 const ROUND_TRIPS: u64 = 10_000;
-
-/// Nanoseconds per call of `op`, over `iters` calls.
-fn ns_per_op(iters: u64, mut op: impl FnMut()) -> f64 {
-    let start = Instant::now();
-    for _ in 0..iters {
-        op();
-    }
-    start.elapsed().as_nanos() as f64 / iters as f64
-}
 
 /// Runs `side1` `n` times on this thread and `side2` `n` times on a second one, started
 /// together; returns µs per round trip, timed from the common start until the second thread has
@@ -65,25 +56,6 @@ fn ping_pong_us(n: u64, mut side1: impl FnMut(), mut side2: impl FnMut() + Send)
         }
     });
     began.elapsed().as_secs_f64() * 1e6 / n as f64
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// Runs every closure once to warm up, then `REPS` interleaved rounds; returns their medians.
-fn measure<const N: usize>(mut runs: [&mut dyn FnMut() -> f64; N]) -> [f64; N] {
-    for run in runs.iter_mut() {
-        run();
-    }
-    let mut samples: [Vec<f64>; N] = std::array::from_fn(|_| Vec::with_capacity(REPS));
-    for _ in 0..REPS {
-        for (run, s) in runs.iter_mut().zip(samples.iter_mut()) {
-            s.push(run());
-        }
-    }
-    samples.map(median)
 }
 
 /// A counting semaphore on parking_lot's Mutex + Condvar; release notifies one.
@@ -226,16 +198,17 @@ fn pl_cond_side(turn: &parking_lot::Mutex<u32>, cv: &parking_lot::Condvar, me: u
     cv.notify_one();
 }
 
+/// The first table's columns.
+const TABLE: Table = Table {
+    shape: 38,
+    figure: 9,
+    reference: 34,
+};
+
 /// One line of the first table. An empty `shape` continues the shape above: `ours` is not
 /// repeated, only the ratio to another reference. `goal`: the ratio asked for, if any.
 fn row(shape: &str, ours: f64, reference: &str, refv: f64, goal: Option<f64>) {
-    let ours_s = if shape.is_empty() {
-        String::new()
-    } else {
-        format!("{ours:.2}")
-    };
-    let ratio = ours / refv;
-    let line = format!("{shape:<38}{ours_s:>9}  {reference:<34}{refv:>9.2}{ratio:>9.2}x");
+    let (line, ratio) = TABLE.line(shape, ours, reference, refv);
     match goal {
         Some(g) => {
             let verdict = if ratio <= g { "met" } else { "MISSED" };
@@ -245,69 +218,9 @@ fn row(shape: &str, ours: f64, reference: &str, refv: f64, goal: Option<f64>) {
     }
 }
 
-/// CPython's figures from `benches/cpython_baseline.py`, and the `python3 --version` that made them.
-struct CPython {
-    version: String,
-    rlock_ns: f64,
-    semaphore_ns: f64,
-    event_rtt_us: f64,
-    condition_rtt_us: f64,
-}
-
-/// The number after `"key":` in a flat JSON object.
-fn json_number(text: &str, key: &str) -> Option<f64> {
-    let pat = format!("\"{key}\"");
-    let rest = &text[text.find(&pat)? + pat.len()..];
-    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
-    let end = rest
-        .find(|c: char| c == ',' || c == '}' || c.is_whitespace())
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
-}
-
-fn run_cpython(quick: bool) -> Result<CPython, String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/cpython_baseline.py");
-    let mut cmd = Command::new("python3");
-    cmd.arg(&script);
-    if quick {
-        cmd.arg("--quick");
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| format!("could not run python3: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let last = err.lines().last().unwrap_or("").trim();
-        return Err(format!(
-            "{} failed ({}): {last}",
-            script.display(),
-            out.status
-        ));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let get = |key: &str| {
-        json_number(&text, key)
-            .ok_or_else(|| format!("no \"{key}\" in python3's output: {}", text.trim()))
-    };
-    let version = Command::new("python3")
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "python3".to_string());
-    Ok(CPython {
-        version,
-        rlock_ns: get("rlock_ns")?,
-        semaphore_ns: get("semaphore_ns")?,
-        event_rtt_us: get("event_rtt_us")?,
-        condition_rtt_us: get("condition_rtt_us")?,
-    })
-}
-
 fn main() {
-    let quick = matches!(std::env::var("BENCH_QUICK").as_deref(), Ok("1"));
-    let div = if quick { 20 } else { 1 };
+    let quick = Quick::from_env();
+    let div = quick.div();
     let (rl_n, sem_n, std_sem_n, rt) = (
         RLOCK_ITERS / div,
         SEMAPHORE_ITERS / div,
@@ -451,12 +364,9 @@ fn main() {
     println!(
         "concurrency primitives vs Rust peers: median of {REPS}; {rl_n} RLock / {sem_n} \
          Semaphore ({std_sem_n} for std's) iterations, {rt} round trips{}",
-        if quick { " (BENCH_QUICK)" } else { "" }
+        quick.note()
     );
-    println!(
-        "{:<38}{:>9}  {:<34}{:>9}{:>10}  goal",
-        "shape", "ours", "reference", "ref", "ours/ref"
-    );
+    TABLE.heading("shape");
     row(
         "RLock acquire+release (ns)",
         o_rl,
@@ -498,39 +408,31 @@ fn main() {
     row("", o_cl, "parking_lot Mutex<u32>+Condvar", p_c, None);
     println!("(all times: lower is better; 2 threads contending for a Lock: see benches/lock.rs)");
 
-    let py_began = Instant::now();
-    match run_cpython(quick) {
-        Ok(py) => {
-            println!();
+    cpython_comparison(
+        "benches/cpython_baseline.py",
+        quick,
+        ["rlock_ns", "semaphore_ns", "event_rtt_us", "condition_rtt_us"],
+        began,
+        rust_secs,
+        |version, [rlock_ns, semaphore_ns, event_rtt_us, condition_rtt_us]| {
             println!(
-                "speedup vs CPython 3.11 ({}, benches/cpython_baseline.py{}; CPython / ours, \
-                 higher is better)",
-                py.version,
-                if quick { " --quick" } else { "" }
+                "speedup vs CPython 3.11 ({version}, benches/cpython_baseline.py{}; CPython / \
+                 ours, higher is better)",
+                quick.flag()
             );
             println!(
                 "{:<38}{:>10}{:>10}{:>10}",
                 "shape", "CPython", "ours", "speedup"
             );
             for (shape, cpy, ours) in [
-                ("RLock acquire+release (ns)", py.rlock_ns, o_rl),
-                ("Semaphore(1) acquire+release (ns)", py.semaphore_ns, o_sem),
-                ("Event ping-pong round trip (µs)", py.event_rtt_us, o_ev),
-                ("Condition() ping-pong RTT (µs)", py.condition_rtt_us, o_cr),
+                ("RLock acquire+release (ns)", rlock_ns, o_rl),
+                ("Semaphore(1) acquire+release (ns)", semaphore_ns, o_sem),
+                ("Event ping-pong round trip (µs)", event_rtt_us, o_ev),
+                ("Condition() ping-pong RTT (µs)", condition_rtt_us, o_cr),
             ] {
                 println!("{shape:<38}{cpy:>10.2}{ours:>10.2}{:>9.1}x", cpy / ours);
             }
             println!("(Condition(): over an RLock on both sides)");
-        }
-        Err(why) => {
-            println!();
-            println!("note: skipping the CPython comparison: {why}");
-        }
-    }
-    println!(
-        "total bench time: {:.1} s ({:.1} s Rust, {:.1} s CPython)",
-        began.elapsed().as_secs_f64(),
-        rust_secs,
-        py_began.elapsed().as_secs_f64()
+        },
     );
 }

@@ -20,15 +20,15 @@
 //! Run with `cargo bench --bench queue`; `BENCH_QUICK=1` divides the items by 20 (CI smoke) and
 //! passes `--quick` to the CPython script.
 
+mod common;
+
+use common::{cpython_comparison, measure, Quick, Table, REPS};
 use concurrency::{Queue, SimpleQueue};
 use std::collections::VecDeque;
-use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Barrier;
 use std::time::Instant;
 
-const REPS: usize = 7;
 const ITEMS: u64 = 200_000;
 const CAPACITY: usize = 1024;
 /// Goal: ours ≥ crossbeam / 1.5 for the same shape and capacity.
@@ -140,25 +140,6 @@ impl<T> PlQueue<T> {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// Runs every closure once to warm up, then `REPS` interleaved rounds; returns their medians.
-fn measure<const N: usize>(mut runs: [&mut dyn FnMut() -> f64; N]) -> [f64; N] {
-    for run in runs.iter_mut() {
-        run();
-    }
-    let mut samples: [Vec<f64>; N] = std::array::from_fn(|_| Vec::with_capacity(REPS));
-    for _ in 0..REPS {
-        for (run, s) in runs.iter_mut().zip(samples.iter_mut()) {
-            s.push(run());
-        }
-    }
-    samples.map(median)
-}
-
 /// "met" or "MISSED", for a figure where higher is better.
 fn verdict(ratio: f64, goal: f64) -> &'static str {
     if ratio >= goal {
@@ -168,84 +149,26 @@ fn verdict(ratio: f64, goal: f64) -> &'static str {
     }
 }
 
+/// The first table's columns.
+const TABLE: Table = Table {
+    shape: 30,
+    figure: 8,
+    reference: 36,
+};
+
 /// One line of the first table. An empty `shape` continues the shape above: `ours` is not
 /// repeated, only the ratio to another reference. `goal`: the lowest ratio asked for, if any.
 fn row(shape: &str, ours: f64, reference: &str, refv: f64, goal: Option<(f64, &str)>) {
-    let ours_s = if shape.is_empty() {
-        String::new()
-    } else {
-        format!("{ours:.2}")
-    };
-    let ratio = ours / refv;
-    let line = format!("{shape:<30}{ours_s:>8}  {reference:<36}{refv:>8.2}{ratio:>9.2}x");
+    let (line, ratio) = TABLE.line(shape, ours, reference, refv);
     match goal {
         Some((g, what)) => println!("{line}  ≥ {g:.2}x ({what}) {}", verdict(ratio, g)),
         None => println!("{line}"),
     }
 }
 
-/// CPython's figures (items/s) from `benches/cpython_queue.py`, and the `python3 --version`
-/// that made them.
-struct CPython {
-    version: String,
-    queue_unbounded: f64,
-    queue_1024: f64,
-    simplequeue: f64,
-}
-
-/// The number after `"key":` in a flat JSON object.
-fn json_number(text: &str, key: &str) -> Option<f64> {
-    let pat = format!("\"{key}\"");
-    let rest = &text[text.find(&pat)? + pat.len()..];
-    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
-    let end = rest
-        .find(|c: char| c == ',' || c == '}' || c.is_whitespace())
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
-}
-
-fn run_cpython(quick: bool) -> Result<CPython, String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/cpython_queue.py");
-    let mut cmd = Command::new("python3");
-    cmd.arg(&script);
-    if quick {
-        cmd.arg("--quick");
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| format!("could not run python3: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let last = err.lines().last().unwrap_or("").trim();
-        return Err(format!(
-            "{} failed ({}): {last}",
-            script.display(),
-            out.status
-        ));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let get = |key: &str| {
-        json_number(&text, key)
-            .ok_or_else(|| format!("no \"{key}\" in python3's output: {}", text.trim()))
-    };
-    let version = Command::new("python3")
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "python3".to_string());
-    Ok(CPython {
-        version,
-        queue_unbounded: get("queue_unbounded_per_s")?,
-        queue_1024: get("queue_1024_per_s")?,
-        simplequeue: get("simplequeue_per_s")?,
-    })
-}
-
 fn main() {
-    let quick = matches!(std::env::var("BENCH_QUICK").as_deref(), Ok("1"));
-    let n = ITEMS / if quick { 20 } else { 1 };
+    let quick = Quick::from_env();
+    let n = ITEMS / quick.div();
     let began = Instant::now();
 
     // 1. SPSC unbounded.
@@ -326,12 +249,9 @@ fn main() {
     println!(
         "concurrency::Queue / SimpleQueue vs Rust channels: median of {REPS}, {n} u64 items per \
          run, capacity {CAPACITY} where bounded{}",
-        if quick { " (BENCH_QUICK)" } else { "" }
+        quick.note()
     );
-    println!(
-        "{:<30}{:>8}  {:<36}{:>8}{:>10}  goal",
-        "shape (M items/s)", "ours", "reference", "ref", "ours/ref"
-    );
+    TABLE.heading("shape (M items/s)");
     let cb = Some((CROSSBEAM_GOAL, "crossbeam/1.5"));
     row("1. SPSC unbounded", o_un, "crossbeam unbounded", cb_un, cb);
     row("", o_un, "std mpsc::channel", std_un, None);
@@ -342,24 +262,26 @@ fn main() {
     row("4. SimpleQueue SPSC", o_sq, "crossbeam unbounded", cb_sq, None);
     println!("(throughput: higher is better)");
 
-    let py_began = Instant::now();
-    match run_cpython(quick) {
-        Ok(py) => {
-            println!();
+    cpython_comparison(
+        "benches/cpython_queue.py",
+        quick,
+        ["queue_unbounded_per_s", "queue_1024_per_s", "simplequeue_per_s"],
+        began,
+        rust_secs,
+        |version, [queue_unbounded, queue_1024, simplequeue]| {
             println!(
-                "speedup vs CPython 3.11 ({}, benches/cpython_queue.py{}, SPSC with two \
+                "speedup vs CPython 3.11 ({version}, benches/cpython_queue.py{}, SPSC with two \
                  threading.Threads; ours / CPython, higher is better)",
-                py.version,
-                if quick { " --quick" } else { "" }
+                quick.flag()
             );
             println!(
                 "{:<30}{:>10}{:>10}{:>10}  goal",
                 "shape (M items/s)", "CPython", "ours", "speedup"
             );
             for (shape, cpy, ours, goal) in [
-                ("Queue() SPSC", py.queue_unbounded / 1e6, o_un, CPYTHON_QUEUE_GOAL),
-                ("Queue(1024) SPSC", py.queue_1024 / 1e6, o_b, CPYTHON_QUEUE_GOAL),
-                ("SimpleQueue() SPSC", py.simplequeue / 1e6, o_sq, CPYTHON_SIMPLEQUEUE_GOAL),
+                ("Queue() SPSC", queue_unbounded / 1e6, o_un, CPYTHON_QUEUE_GOAL),
+                ("Queue(1024) SPSC", queue_1024 / 1e6, o_b, CPYTHON_QUEUE_GOAL),
+                ("SimpleQueue() SPSC", simplequeue / 1e6, o_sq, CPYTHON_SIMPLEQUEUE_GOAL),
             ] {
                 let speedup = ours / cpy;
                 println!(
@@ -367,16 +289,6 @@ fn main() {
                     verdict(speedup, goal)
                 );
             }
-        }
-        Err(why) => {
-            println!();
-            println!("note: skipping the CPython comparison: {why}");
-        }
-    }
-    println!(
-        "total bench time: {:.1} s ({:.1} s Rust, {:.1} s CPython)",
-        began.elapsed().as_secs_f64(),
-        rust_secs,
-        py_began.elapsed().as_secs_f64()
+        },
     );
 }

@@ -5,63 +5,18 @@
 //! lost (a thread that never finishes: every join is bounded).
 #![cfg(not(target_arch = "wasm32"))]
 
+mod stress_common;
+
 use concurrency::queue::{BaseQueue, Fifo, Lifo, Priority, Store};
 use concurrency::{Error, SimpleQueue, Thread, ThreadState};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use stress_common::{chaos, join_all, start, Rng, BOUND};
 
 const PRODUCERS: usize = 4;
 const CONSUMERS: usize = 4;
 const PER_PRODUCER: u32 = 5_000;
-const BOUND: Duration = Duration::from_secs(60);
-
-fn chaos() {
-    #[cfg(feature = "portable-seam")]
-    concurrency::sys::futex::inject_spurious_wakeups(200);
-}
-
-/// xorshift: reproducible per thread.
-struct Rng(u32);
-
-impl Rng {
-    fn below(&mut self, n: u32) -> u32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        self.0 % n
-    }
-
-    /// A timeout of 0–2 ms, or forever one time in four.
-    fn timeout(&mut self) -> Option<Duration> {
-        match self.below(4) {
-            0 => None,
-            _ => Some(Duration::from_micros(u64::from(self.below(2000)))),
-        }
-    }
-}
-
-fn start(name: String, seed: u32, work: impl FnOnce(&mut Rng) + Send + 'static) -> Thread {
-    let t = Thread::builder()
-        .name(name)
-        .target(move || work(&mut Rng(seed * 7919 + 1)))
-        .build();
-    t.start().unwrap();
-    t
-}
-
-/// Every thread must finish within BOUND without a failed assertion.
-fn join_all(threads: &[Thread]) {
-    for t in threads {
-        assert_eq!(
-            t.join(BOUND),
-            Ok(true),
-            "{} never finished: a lost wake-up?",
-            t.name()
-        );
-        assert!(!t.panicked(), "{} failed an assertion", t.name());
-    }
-}
 
 /// Producer `p`'s item `i`.
 fn item(p: usize, i: u32) -> u32 {

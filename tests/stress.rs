@@ -4,18 +4,14 @@
 //! join is bounded), an item consumed twice or never.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod stress_common;
+
 use concurrency::{Barrier, Condition, Event, Lock, RLock, Semaphore, Thread, ThreadState};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
 use std::sync::Arc;
-use std::time::Duration;
+use stress_common::{chaos, join_all, start, Rng, BOUND};
 
 const THREADS: usize = 8;
-const BOUND: Duration = Duration::from_secs(60);
-
-fn chaos() {
-    #[cfg(feature = "portable-seam")]
-    concurrency::sys::futex::inject_spurious_wakeups(200);
-}
 
 /// Runs `work(i, rng)` on THREADS library threads; every one must finish within BOUND.
 fn run(name: &str, work: impl Fn(usize, &mut Rng) + Send + Sync + Clone + 'static) {
@@ -23,38 +19,10 @@ fn run(name: &str, work: impl Fn(usize, &mut Rng) + Send + Sync + Clone + 'stati
     let threads: Vec<Thread> = (0..THREADS)
         .map(|i| {
             let work = work.clone();
-            let t = Thread::builder()
-                .name(format!("{name}-{i}"))
-                .target(move || work(i, &mut Rng(i as u32 * 7919 + 1)))
-                .build();
-            t.start().unwrap();
-            t
+            start(format!("{name}-{i}"), i as u32, move |rng| work(i, rng))
         })
         .collect();
-    for t in &threads {
-        assert_eq!(t.join(BOUND), Ok(true), "{} never finished: a lost wake-up?", t.name());
-        assert!(!t.panicked(), "{} failed an assertion", t.name());
-    }
-}
-
-/// xorshift: reproducible per thread.
-struct Rng(u32);
-
-impl Rng {
-    fn below(&mut self, n: u32) -> u32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        self.0 % n
-    }
-
-    /// A timeout of 0–2 ms, or forever one time in four.
-    fn timeout(&mut self) -> Option<Duration> {
-        match self.below(4) {
-            0 => None,
-            _ => Some(Duration::from_micros(u64::from(self.below(2000)))),
-        }
-    }
+    join_all(&threads);
 }
 
 #[test]

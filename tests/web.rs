@@ -5,27 +5,12 @@
 
 mod programs;
 mod spec;
+#[macro_use]
+mod web_harness;
 
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
-
-/// Starts the pool once (4 workers: the 12-thread case makes it grow).
-async fn ready() {
-    let promise: js_sys::Promise = concurrency::web::start_workers(4).into();
-    JsFuture::from(promise).await.expect("the worker pool starts");
-}
-
-macro_rules! web_test {
-    ($name:ident, $body:path) => {
-        #[wasm_bindgen_test]
-        async fn $name() {
-            ready().await;
-            $body()
-        }
-    };
-}
 
 spec_cases!(web_test);
 program_cases!(web_test);
