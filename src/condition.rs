@@ -142,7 +142,7 @@ impl Condition {
                 return Err(e);
             }
         };
-        let notified = self.s.queue.wait(&me, timeout.deadline());
+        let notified = self.s.queue.wait(&me, timeout.deadline(), true);
         if notified {
             blocked.succeeded();
         } else {

@@ -8,3 +8,13 @@ pub(crate) use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
     any(not(target_os = "linux"), feature = "portable-seam")
 ))]
 pub(crate) use std::sync::{Condvar, Mutex};
+
+/// How many times a waiter re-reads its condition before it parks (`algo/spin.rs`).
+/// `tests/loom.rs` sets its own, tiny value to keep the models small.
+pub(crate) const SPINS: u32 = 200;
+
+/// How many times a locker re-reads a `LOCKED` word before it parks. The holder of a short
+/// critical section on the other core usually releases within this window, and a park + wake
+/// round trip costs 15-30 µs on the VMs we measured. (std spins 100 times; with 100 the queue's
+/// SPSC throughput was 4-7 M items/s here, with 1000 it reached 10-20 M: `benches/queue.rs`.)
+pub(crate) const LOCK_SPINS: u32 = 1000;

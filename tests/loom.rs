@@ -17,6 +17,9 @@ macro_rules! const_unless_loom {
 
 mod primitive {
     pub use loom::sync::atomic::{AtomicU32, Ordering};
+    /// One re-read before parking keeps the models small (each read is a point loom branches on).
+    pub const SPINS: u32 = 1;
+    pub const LOCK_SPINS: u32 = 1;
 }
 
 mod sys {
@@ -95,6 +98,8 @@ mod raw_lock;
 mod reentrant_lock;
 #[path = "../src/algo/semaphore_word.rs"]
 mod semaphore_word;
+#[path = "../src/algo/spin.rs"]
+mod spin;
 #[path = "../src/algo/wait_queue.rs"]
 mod wait_queue;
 
@@ -105,7 +110,7 @@ mod internal {
 
 mod algo {
     pub(crate) use crate::{
-        event_word, queue_core, raw_lock, reentrant_lock, semaphore_word, wait_queue,
+        event_word, queue_core, raw_lock, reentrant_lock, semaphore_word, spin, wait_queue,
     };
 }
 
@@ -261,7 +266,7 @@ fn wait_queue_handshake() {
             while r.load(Relaxed) == 0 {
                 let me = q.enqueue();
                 l.unlock();
-                assert!(q.wait(&me, None));
+                assert!(q.wait(&me, None, true));
                 take(&l);
             }
             l.unlock();

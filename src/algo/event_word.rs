@@ -69,9 +69,13 @@ impl EventWord {
     /// Waits until the flag is set or was set since `ticket`, up to `deadline`. Returns whether
     /// it was signalled. The caller has checked that it may block.
     pub(crate) fn wait(&self, ticket: Ticket, deadline: Option<Deadline>) -> bool {
+        let signalled = |w: u32| w & FLAG != 0 || w / GENERATION != ticket.0;
+        if super::spin::spin_until(|| signalled(self.word.load(Acquire))) {
+            return true;
+        }
         loop {
             let w = self.word.load(Acquire);
-            if w & FLAG != 0 || w / GENERATION != ticket.0 {
+            if signalled(w) {
                 return true;
             }
             if w & WAITERS == 0

@@ -8,4 +8,5 @@ pub(crate) mod queue_core;
 pub(crate) mod raw_lock;
 pub(crate) mod reentrant_lock;
 pub(crate) mod semaphore_word;
+pub(crate) mod spin;
 pub(crate) mod wait_queue;

@@ -137,7 +137,7 @@ impl<S: Store> QueueCore<S> {
             let me = self.not_full.enqueue();
             s.putters += 1;
             drop(s);
-            let notified = self.not_full.wait(&me, deadline);
+            let notified = self.not_full.wait(&me, deadline, false);
             s = self.state.lock();
             if !notified {
                 // Timed out: it took itself out of the wait queue, so it uncounts itself
@@ -192,7 +192,7 @@ impl<S: Store> QueueCore<S> {
             let me = self.not_empty.enqueue();
             s.getters += 1;
             drop(s);
-            let notified = self.not_empty.wait(&me, deadline);
+            let notified = self.not_empty.wait(&me, deadline, false);
             s = self.state.lock();
             if !notified {
                 s.getters -= 1;
@@ -229,7 +229,7 @@ impl<S: Store> QueueCore<S> {
             let me = self.all_done.enqueue();
             s.joiners += 1;
             drop(s);
-            self.all_done.wait(&me, None);
+            self.all_done.wait(&me, None, false);
             s = self.state.lock();
         }
     }

@@ -21,12 +21,6 @@ const UNLOCKED: u32 = 0;
 const LOCKED: u32 = 1;
 const CONTENDED: u32 = 2;
 
-/// How many times a locker re-reads a `LOCKED` word before it parks. The holder of a short
-/// critical section on the other core usually releases within this window, and a park +
-/// wake round trip costs 15-30 µs on the VMs we measured. (std spins 100 times; with 100 the
-/// queue's SPSC throughput was 4-7 M items/s here, with 1000 it is 10-20 M: `benches/queue.rs`.)
-const SPIN_LIMIT: u32 = 1000;
-
 pub(crate) struct RawLock {
     state: AtomicU32,
 }
@@ -106,7 +100,7 @@ impl RawLock {
     }
 
     fn spin(&self) -> u32 {
-        let mut spins = SPIN_LIMIT;
+        let mut spins = crate::primitive::LOCK_SPINS;
         loop {
             let state = self.state.load(Relaxed);
             if state != LOCKED || spins == 0 {

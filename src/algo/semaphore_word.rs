@@ -60,6 +60,11 @@ impl SemaphoreWord {
     /// `None` on timeout. The caller has checked that it may block.
     #[cold]
     pub(crate) fn take_waiting(&self, deadline: Option<Deadline>) -> Option<u32> {
+        if super::spin::spin_until(|| self.value.load(Relaxed) > 0) {
+            if let Some(left) = self.try_take() {
+                return Some(left);
+            }
+        }
         self.waiters.fetch_add(1, Relaxed); // A
         let taken = loop {
             if let Some(left) = self.try_take() {

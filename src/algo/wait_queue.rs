@@ -54,8 +54,13 @@ impl WaitQueue {
         self.waiters.lock().retain(|w| !Arc::ptr_eq(w, me));
     }
 
-    /// Parks until notified or `deadline`; returns whether it was notified.
-    pub(crate) fn wait(&self, me: &Arc<Waiter>, deadline: Option<Deadline>) -> bool {
+    /// Parks until notified or `deadline`; returns whether it was notified. With `spin`, it
+    /// first re-reads its word for a while (`algo/spin.rs`): right for a Condition's
+    /// ping-pong; the queue, whose notifier wakes a counted waiter anyway, parks at once.
+    pub(crate) fn wait(&self, me: &Arc<Waiter>, deadline: Option<Deadline>, spin: bool) -> bool {
+        if spin && super::spin::spin_until(|| me.word.load(Acquire) == NOTIFIED) {
+            return true;
+        }
         loop {
             // Acquire: pairs with notify's Release store.
             if me.word.load(Acquire) == NOTIFIED {
