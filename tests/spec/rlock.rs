@@ -1,7 +1,7 @@
 //! `lock_tests.RLockTests` (spec §3). CPython runs the whole suite (BaseLockTests plus the
 //! RLock cases) for `RLock` and, as `ConditionAsRLockTests`, for a default `Condition()`,
-//! whose lock is an RLock. So do we: each body is generic over [`Reentrant`]; `rl_…` runs it
-//! on an [`RLock`], `cv_as_rl_…` on a [`Condition`].
+//! whose lock is an RLock. So do we: each body is generic over [`Reentrant`]; `rl_…` here runs
+//! it on an [`RLock`], `cv_as_rl_…` (in `condition_as_rlock.rs`) on a [`Condition`].
 
 use super::{assert_timeout, join, spawn, spawn_n, timed, wait_blocked_on, SHORT};
 use concurrency::{Condition, ConditionLock, Error, Event, IntoTimeout, RLock, TIMEOUT_MAX};
@@ -67,21 +67,21 @@ impl Reentrant for Condition {
 // ---- BaseLockTests (LK-…) on a reentrant lock ----
 
 /// LK-01 `test_constructor`: create and drop.
-fn constructor<L: Reentrant>() {
+pub(super) fn constructor<L: Reentrant>() {
     let lock = L::make();
     assert!(!lock.rlock().locked());
     drop(lock);
 }
 
 /// LK-05 `test_acquire_destroy`: drop a held lock.
-fn acquire_destroy<L: Reentrant>() {
+pub(super) fn acquire_destroy<L: Reentrant>() {
     let lock = L::make();
     assert_eq!(lock.acquire(true, None), Ok(true));
     drop(lock);
 }
 
 /// LK-06 `test_acquire_release`.
-fn acquire_release<L: Reentrant>() {
+pub(super) fn acquire_release<L: Reentrant>() {
     let lock = L::make();
     assert_eq!(lock.acquire(true, -1.0), Ok(true));
     assert!(lock.rlock().locked());
@@ -90,14 +90,14 @@ fn acquire_release<L: Reentrant>() {
 }
 
 /// LK-07 `test_try_acquire`.
-fn try_acquire<L: Reentrant>() {
+pub(super) fn try_acquire<L: Reentrant>() {
     let lock = L::make();
     assert_eq!(lock.acquire(false, None), Ok(true));
     lock.release().unwrap();
 }
 
 /// LK-08 `test_try_acquire_contended`: another thread's `acquire(False)` fails.
-fn try_acquire_contended<L: Reentrant>() {
+pub(super) fn try_acquire_contended<L: Reentrant>() {
     let lock = Arc::new(L::make());
     lock.acquire(true, None).unwrap();
     let l = lock.clone();
@@ -108,7 +108,7 @@ fn try_acquire_contended<L: Reentrant>() {
 
 /// LK-09 `test_acquire_contended`: 5 threads block on the held lock; none finishes before the
 /// release, all do after it.
-fn acquire_contended<L: Reentrant>() {
+pub(super) fn acquire_contended<L: Reentrant>() {
     let lock = Arc::new(L::make());
     lock.acquire(true, None).unwrap();
     let finished = Arc::new(AtomicUsize::new(0));
@@ -127,7 +127,7 @@ fn acquire_contended<L: Reentrant>() {
 
 /// LK-10 `test_with`: `with lock:` releases on normal exit and on a panic (CPython: an
 /// exception), which still propagates.
-fn with<L: Reentrant>() {
+pub(super) fn with<L: Reentrant>() {
     let lock = Arc::new(L::make());
     lock.with(|| assert!(lock.rlock().is_owned())).unwrap();
     assert!(!lock.rlock().locked());
@@ -153,7 +153,7 @@ fn with<L: Reentrant>() {
 }
 
 /// LK-12 `test_timeout`: CPython's argument rules, and a timed-out acquire.
-fn timeout<L: Reentrant>() {
+pub(super) fn timeout<L: Reentrant>() {
     let lock = Arc::new(L::make());
     let e = lock.acquire(false, 1.0);
     assert!(matches!(e, Err(Error::InvalidArgument(_))), "{e:?}");
@@ -190,7 +190,7 @@ fn timeout<L: Reentrant>() {
 // ---- RLockTests (RL-…) ----
 
 /// RL-02 `test_reacquire`: reentrant: acquire, acquire, release, acquire, release, release.
-fn reacquire<L: Reentrant>() {
+pub(super) fn reacquire<L: Reentrant>() {
     let lock = L::make();
     assert_eq!(lock.acquire(true, None), Ok(true));
     assert_eq!(lock.acquire(true, None), Ok(true));
@@ -203,7 +203,7 @@ fn reacquire<L: Reentrant>() {
 
 /// RL-03 `test_release_unacquired`: RuntimeError "cannot release un-acquired lock", on a fresh
 /// lock and after a balanced sequence.
-fn release_unacquired<L: Reentrant>() {
+pub(super) fn release_unacquired<L: Reentrant>() {
     let lock = L::make();
     assert_eq!(lock.release(), Err(Error::NotOwner));
     assert_eq!(
@@ -221,7 +221,7 @@ fn release_unacquired<L: Reentrant>() {
 }
 
 /// RL-04 `test_locked`: locked while any level is held.
-fn locked<L: Reentrant>() {
+pub(super) fn locked<L: Reentrant>() {
     let lock = L::make();
     assert!(!lock.rlock().locked());
     lock.acquire(true, None).unwrap();
@@ -236,7 +236,7 @@ fn locked<L: Reentrant>() {
 
 /// RL-05 `test_locked_with_2threads`: an RLock acquired by a thread that then exits stays
 /// locked (gh-134323); nobody else can take or release it.
-fn locked_with_2threads<L: Reentrant>() {
+pub(super) fn locked_with_2threads<L: Reentrant>() {
     let lock = Arc::new(L::make());
     assert!(!lock.rlock().locked());
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -288,7 +288,7 @@ fn recursion_count<L: Reentrant>() {
 }
 
 /// RL-08 `test_different_thread`: releasing an RLock another thread holds is RuntimeError.
-fn different_thread<L: Reentrant>() {
+pub(super) fn different_thread<L: Reentrant>() {
     let lock = Arc::new(L::make());
     let (held, done) = (Arc::new(Event::new()), Arc::new(Event::new()));
     let (l, h, d) = (lock.clone(), held.clone(), done.clone());
@@ -307,7 +307,7 @@ fn different_thread<L: Reentrant>() {
 }
 
 /// RL-09 `test__is_owned`: owned by the acquiring thread only, until the last release.
-fn is_owned<L: Reentrant>() {
+pub(super) fn is_owned<L: Reentrant>() {
     let lock = Arc::new(L::make());
     assert!(!lock.rlock().is_owned());
     lock.acquire(true, None).unwrap();
@@ -480,64 +480,4 @@ pub fn rl_08_different_thread() {
 /// RL-09 on an RLock.
 pub fn rl_09_is_owned() {
     is_owned::<RLock>()
-}
-
-// ---- ConditionAsRLockTests: the same on Condition() (CPython skips the constructor-argument
-// case and RL-07 there; RL-01 is the RLock's repr) ----
-
-/// LK-01 on a Condition.
-pub fn cv_as_rl_lk_01_constructor() {
-    constructor::<Condition>()
-}
-/// LK-05 on a Condition.
-pub fn cv_as_rl_lk_05_acquire_destroy() {
-    acquire_destroy::<Condition>()
-}
-/// LK-06 on a Condition.
-pub fn cv_as_rl_lk_06_acquire_release() {
-    acquire_release::<Condition>()
-}
-/// LK-07 on a Condition.
-pub fn cv_as_rl_lk_07_try_acquire() {
-    try_acquire::<Condition>()
-}
-/// LK-08 on a Condition.
-pub fn cv_as_rl_lk_08_try_acquire_contended() {
-    try_acquire_contended::<Condition>()
-}
-/// LK-09 on a Condition.
-pub fn cv_as_rl_lk_09_acquire_contended() {
-    acquire_contended::<Condition>()
-}
-/// LK-10 on a Condition.
-pub fn cv_as_rl_lk_10_with() {
-    with::<Condition>()
-}
-/// LK-12 on a Condition.
-pub fn cv_as_rl_lk_12_timeout() {
-    timeout::<Condition>()
-}
-/// RL-02 on a Condition.
-pub fn cv_as_rl_02_reacquire() {
-    reacquire::<Condition>()
-}
-/// RL-03 on a Condition.
-pub fn cv_as_rl_03_release_unacquired() {
-    release_unacquired::<Condition>()
-}
-/// RL-04 on a Condition.
-pub fn cv_as_rl_04_locked() {
-    locked::<Condition>()
-}
-/// RL-05 on a Condition.
-pub fn cv_as_rl_05_locked_with_2threads() {
-    locked_with_2threads::<Condition>()
-}
-/// RL-08 on a Condition.
-pub fn cv_as_rl_08_different_thread() {
-    different_thread::<Condition>()
-}
-/// RL-09 on a Condition.
-pub fn cv_as_rl_09_is_owned() {
-    is_owned::<Condition>()
 }

@@ -1,7 +1,7 @@
-//! `test_threading.py` (spec §1), plus the lifecycle the book draws.
+//! `test_threading.py` (spec §1), plus the lifecycle the book draws. The excepthook cases
+//! (§1.5: TH-29, TH-33, TH-34, TH-35) are in `excepthook.rs`.
 
 use super::{blocked_on, join, spawn, wait_blocked, wait_until, SHORT};
-use concurrency::thread::{format_exception, reset_excepthook, set_excepthook};
 use concurrency::{
     current_thread, main_thread, BoundedSemaphore, Error, Lock, RLock, Thread, ThreadState, Timer,
 };
@@ -294,87 +294,6 @@ pub fn th_22_daemon_param() {
 pub fn th_23_repr_daemon() {
     assert!(format!("{:?}", Thread::builder().daemon(true).build()).contains("daemon"));
     assert!(!format!("{:?}", Thread::builder().daemon(false).build()).contains("daemon"));
-}
-
-/// Serialises the cases that replace the process-wide excepthook.
-static HOOK_TESTS: Mutex<()> = Mutex::new(());
-
-/// TH-29 `test_print_exception`: a panic in the target reaches the hook, `join` returns
-/// normally, the process lives on; the default text names the thread.
-pub fn th_29_print_exception() {
-    let _serial = HOOK_TESTS.lock().unwrap_or_else(|p| p.into_inner());
-    let seen = Arc::new(Mutex::new(String::new()));
-    let s = seen.clone();
-    set_excepthook(move |args| *s.lock().unwrap() = format_exception(args));
-    let t = Thread::builder()
-        .name("doomed")
-        .target(|| panic!("ZeroDivisionError"))
-        .build();
-    t.start().unwrap();
-    assert_eq!(t.join(SHORT), Ok(true));
-    reset_excepthook();
-    assert!(t.panicked() && !t.is_alive());
-    let text = seen.lock().unwrap().clone();
-    assert!(text.starts_with("Exception in thread doomed:\n"), "{text}");
-    assert!(text.contains("ZeroDivisionError"), "{text}");
-}
-
-/// TH-33 `test_custom_excepthook`: the hook gets the thread and the message.
-pub fn th_33_custom_excepthook() {
-    let _serial = HOOK_TESTS.lock().unwrap_or_else(|p| p.into_inner());
-    let seen = Arc::new(Mutex::new(None));
-    let s = seen.clone();
-    set_excepthook(move |args| {
-        *s.lock().unwrap() = Some((args.thread.clone(), args.message.to_owned()))
-    });
-    let t = Thread::new(|| panic!("run failed"));
-    t.start().unwrap();
-    assert_eq!(t.join(SHORT), Ok(true));
-    reset_excepthook();
-    let (thread, message) = seen.lock().unwrap().clone().expect("the hook ran");
-    assert_eq!(thread, t);
-    assert_eq!(message, "run failed");
-}
-
-/// TH-34 `test_custom_excepthook_fail`: a hook that panics itself is reported, and the thread
-/// still ends and can be joined.
-pub fn th_34_custom_excepthook_fail() {
-    let _serial = HOOK_TESTS.lock().unwrap_or_else(|p| p.into_inner());
-    let calls = Arc::new(AtomicUsize::new(0));
-    let c = calls.clone();
-    set_excepthook(move |_| {
-        c.fetch_add(1, SeqCst);
-        panic!("threading_hook failed")
-    });
-    let t = Thread::new(|| panic!("run failed"));
-    t.start().unwrap();
-    assert_eq!(t.join(SHORT), Ok(true));
-    reset_excepthook();
-    assert_eq!(calls.load(SeqCst), 1);
-    assert!(!t.is_alive());
-}
-
-/// TH-35 `test_original_excepthook`: a custom hook replaces the default; resetting restores it.
-pub fn th_35_original_excepthook() {
-    let _serial = HOOK_TESTS.lock().unwrap_or_else(|p| p.into_inner());
-    let custom = Arc::new(AtomicUsize::new(0));
-    let c = custom.clone();
-    set_excepthook(move |_| {
-        c.fetch_add(1, SeqCst);
-    });
-    let t = Thread::new(|| panic!("Running a thread failed"));
-    t.start().unwrap();
-    join_panicked(&t);
-    reset_excepthook();
-    let t = Thread::new(|| panic!("to the default hook"));
-    t.start().unwrap();
-    join_panicked(&t);
-    assert_eq!(custom.load(SeqCst), 1, "after reset the custom hook is not called");
-}
-
-fn join_panicked(t: &Thread) {
-    assert_eq!(t.join(SHORT), Ok(true));
-    assert!(t.panicked());
 }
 
 /// TH-38 `TimerTests.test_init_immutable_default_args`: two timers each run their own
