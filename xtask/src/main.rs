@@ -125,7 +125,9 @@ fn test_command() -> Result {
         .env("BOOK_URL", server.url())
         .env("SCREENSHOT_DIR", root().join("target/e2e")))?;
     // 6. The benchmarks build and run (a quick pass; real numbers come from `cargo bench`).
-    run(cargo().args(["bench", "--bench", "lock", "--bench", "primitives"]).env("BENCH_QUICK", "1"))?;
+    run(cargo()
+        .args(["bench", "--bench", "lock", "--bench", "primitives", "--bench", "queue"])
+        .env("BENCH_QUICK", "1"))?;
     eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());
     Ok(())
 }
