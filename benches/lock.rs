@@ -46,7 +46,11 @@ fn contended_mops(iters: u64, counter: &AtomicU64, pair: impl Fn() + Sync) -> f6
     });
     let elapsed = start.elapsed();
     // The lock is what keeps the non-atomic-style increments from losing updates.
-    assert_eq!(counter.load(Relaxed), 2 * iters, "lost updates: mutual exclusion failed");
+    assert_eq!(
+        counter.load(Relaxed),
+        2 * iters,
+        "lost updates: mutual exclusion failed"
+    );
     (2 * iters) as f64 / elapsed.as_secs_f64() / 1e6
 }
 

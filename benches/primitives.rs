@@ -411,7 +411,12 @@ fn main() {
     cpython_comparison(
         "benches/cpython_baseline.py",
         quick,
-        ["rlock_ns", "semaphore_ns", "event_rtt_us", "condition_rtt_us"],
+        [
+            "rlock_ns",
+            "semaphore_ns",
+            "event_rtt_us",
+            "condition_rtt_us",
+        ],
         began,
         rust_secs,
         |version, [rlock_ns, semaphore_ns, event_rtt_us, condition_rtt_us]| {

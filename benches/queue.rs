@@ -106,7 +106,11 @@ fn mpmc_mops(
         start = Instant::now();
     });
     let elapsed = start.elapsed();
-    assert_eq!(sum.load(Relaxed), n * (n - 1) / 2, "the consumers got the wrong items");
+    assert_eq!(
+        sum.load(Relaxed),
+        n * (n - 1) / 2,
+        "the consumers got the wrong items"
+    );
     n as f64 / elapsed.as_secs_f64() / 1e6
 }
 
@@ -219,13 +223,9 @@ fn main() {
     let [o_mp, cb_mp] = measure([
         &mut || {
             let q = Queue::<u64>::new(CAPACITY);
-            mpmc_mops(
-                n,
-                2,
-                2,
-                &|i| q.put(i, true, None).unwrap(),
-                &|| q.get(true, None).unwrap(),
-            )
+            mpmc_mops(n, 2, 2, &|i| q.put(i, true, None).unwrap(), &|| {
+                q.get(true, None).unwrap()
+            })
         },
         &mut || {
             let (tx, rx) = crossbeam_channel::bounded::<u64>(CAPACITY);
@@ -256,16 +256,38 @@ fn main() {
     row("1. SPSC unbounded", o_un, "crossbeam unbounded", cb_un, cb);
     row("", o_un, "std mpsc::channel", std_un, None);
     row("", o_un, "parking_lot Mutex<VecDeque>+Condvar", pl_un, None);
-    row("2. SPSC bounded 1024", o_b, "crossbeam bounded(1024)", cb_b, cb);
+    row(
+        "2. SPSC bounded 1024",
+        o_b,
+        "crossbeam bounded(1024)",
+        cb_b,
+        cb,
+    );
     row("", o_b, "std mpsc::sync_channel(1024)", std_b, None);
-    row("3. MPMC 2+2, bounded 1024", o_mp, "crossbeam bounded(1024)", cb_mp, cb);
-    row("4. SimpleQueue SPSC", o_sq, "crossbeam unbounded", cb_sq, None);
+    row(
+        "3. MPMC 2+2, bounded 1024",
+        o_mp,
+        "crossbeam bounded(1024)",
+        cb_mp,
+        cb,
+    );
+    row(
+        "4. SimpleQueue SPSC",
+        o_sq,
+        "crossbeam unbounded",
+        cb_sq,
+        None,
+    );
     println!("(throughput: higher is better)");
 
     cpython_comparison(
         "benches/cpython_queue.py",
         quick,
-        ["queue_unbounded_per_s", "queue_1024_per_s", "simplequeue_per_s"],
+        [
+            "queue_unbounded_per_s",
+            "queue_1024_per_s",
+            "simplequeue_per_s",
+        ],
         began,
         rust_secs,
         |version, [queue_unbounded, queue_1024, simplequeue]| {
@@ -279,9 +301,24 @@ fn main() {
                 "shape (M items/s)", "CPython", "ours", "speedup"
             );
             for (shape, cpy, ours, goal) in [
-                ("Queue() SPSC", queue_unbounded / 1e6, o_un, CPYTHON_QUEUE_GOAL),
-                ("Queue(1024) SPSC", queue_1024 / 1e6, o_b, CPYTHON_QUEUE_GOAL),
-                ("SimpleQueue() SPSC", simplequeue / 1e6, o_sq, CPYTHON_SIMPLEQUEUE_GOAL),
+                (
+                    "Queue() SPSC",
+                    queue_unbounded / 1e6,
+                    o_un,
+                    CPYTHON_QUEUE_GOAL,
+                ),
+                (
+                    "Queue(1024) SPSC",
+                    queue_1024 / 1e6,
+                    o_b,
+                    CPYTHON_QUEUE_GOAL,
+                ),
+                (
+                    "SimpleQueue() SPSC",
+                    simplequeue / 1e6,
+                    o_sq,
+                    CPYTHON_SIMPLEQUEUE_GOAL,
+                ),
             ] {
                 let speedup = ours / cpy;
                 println!(

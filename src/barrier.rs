@@ -120,7 +120,10 @@ impl Barrier {
         let deadline = timeout.deadline();
         let mut inner = self.s.inner.lock();
         // Wait while the previous trip drains or a reset is under way.
-        while matches!(inner.phase, Phase::Tripping | Phase::Draining | Phase::Resetting) {
+        while matches!(
+            inner.phase,
+            Phase::Tripping | Phase::Draining | Phase::Resetting
+        ) {
             inner = self.park(inner, deadline, false)?;
         }
         if inner.phase == Phase::Broken {
@@ -204,7 +207,11 @@ impl Barrier {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Barrier::wait"));
         }
-        let blocked = if arrived { Some(Blocked::on(self.s.id)?) } else { None };
+        let blocked = if arrived {
+            Some(Blocked::on(self.s.id)?)
+        } else {
+            None
+        };
         futex::wait(&self.s.seq, seen, left);
         drop(blocked);
         Ok(self.s.inner.lock())
@@ -279,6 +286,11 @@ fn run_action(action: &Action) -> bool {
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let broken = if self.broken() { " broken" } else { "" };
-        write!(f, "<Barrier object waiters={}/{}{broken}>", self.n_waiting(), self.parties())
+        write!(
+            f,
+            "<Barrier object waiters={}/{}{broken}>",
+            self.n_waiting(),
+            self.parties()
+        )
     }
 }

@@ -2,9 +2,9 @@
 //! CPython's, it queues its waiters (FIFO), so waits return true only when really notified and
 //! `notify(n)` wakes at most `n`: see `algo/wait_queue.rs`.
 
+use crate::algo::wait_queue::WaitQueue;
 use crate::error::Error;
 use crate::inspect::{self, Observed};
-use crate::algo::wait_queue::WaitQueue;
 use crate::sys::futex;
 use crate::thread::Blocked;
 use crate::time::{IntoTimeout, Timeout};

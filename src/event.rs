@@ -1,9 +1,9 @@
 //! `threading.Event`: a flag threads can wait for. The word and its generation (why a
 //! `set()` followed at once by `clear()` still releases every waiter): `algo/event_word.rs`.
 
+use crate::algo::event_word::EventWord;
 use crate::error::Error;
 use crate::inspect::{self, Observed};
-use crate::algo::event_word::EventWord;
 use crate::sys::futex;
 use crate::thread::Blocked;
 use crate::time::IntoTimeout;

@@ -70,9 +70,9 @@ pub use lock::{Lock, LockGuard};
 pub use queue::{LifoQueue, PriorityQueue, PutError, Queue, SimpleQueue};
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
-pub use timer::Timer;
 pub use thread::{
-    active_count, current_thread, enumerate, get_ident, get_native_id, main_thread, Builder,
-    Thread, ThreadState,
+    active_count, current_thread, enumerate, get_ident, get_native_id, main_thread, shutdown,
+    Builder, Thread, ThreadState,
 };
 pub use time::{monotonic, sleep, IntoTimeout, Timeout, TIMEOUT_MAX};
+pub use timer::Timer;

@@ -155,7 +155,11 @@ impl RLock {
     /// Releases every level at once and returns the count (CPython's `_release_save`, used by
     /// [`crate::Condition::wait`]). [`Error::NotOwner`] if the caller does not own it.
     pub(crate) fn release_save(&self) -> Result<u32, Error> {
-        let count = self.s.lock.exit_all(current_id()).map_err(|_| Error::NotOwner)?;
+        let count = self
+            .s
+            .lock
+            .exit_all(current_id())
+            .map_err(|_| Error::NotOwner)?;
         trace::emit(Kind::Release, self.s.id, 0);
         Ok(count)
     }

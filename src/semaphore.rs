@@ -1,10 +1,10 @@
 //! `threading.Semaphore` and `BoundedSemaphore`: a pool of permits with no owner (any thread
 //! may release, SM-15). The words and why no wake-up is lost: `algo/semaphore_word.rs`.
 
+use crate::algo::semaphore_word::SemaphoreWord;
 use crate::error::Error;
 use crate::inspect::{self, Observed};
 use crate::lock::check_blocking_args;
-use crate::algo::semaphore_word::SemaphoreWord;
 use crate::sys::futex;
 use crate::thread::Blocked;
 use crate::time::{IntoTimeout, Timeout};
@@ -51,7 +51,9 @@ pub struct BoundedSemaphore {
 
 fn initial(value: i64) -> Result<u32, Error> {
     if value < 0 {
-        return Err(Error::InvalidArgument("semaphore initial value must be >= 0"));
+        return Err(Error::InvalidArgument(
+            "semaphore initial value must be >= 0",
+        ));
     }
     u32::try_from(value).map_err(|_| Error::Overflow("semaphore initial value is too large"))
 }
@@ -132,10 +134,14 @@ impl Semaphore {
             return Err(Error::InvalidArgument("n must be one or more"));
         }
         let limit = self.s.bound.unwrap_or(u32::MAX);
-        let value = self.s.word.release(n, limit).map_err(|_| match self.s.bound {
-            Some(_) => Error::TooManyReleases,
-            None => Error::Overflow("semaphore value is too large"),
-        })?;
+        let value = self
+            .s
+            .word
+            .release(n, limit)
+            .map_err(|_| match self.s.bound {
+                Some(_) => Error::TooManyReleases,
+                None => Error::Overflow("semaphore value is too large"),
+            })?;
         trace::emit(Kind::Value, self.s.id, value);
         Ok(())
     }
@@ -211,7 +217,12 @@ impl fmt::Debug for Semaphore {
 
 impl fmt::Debug for BoundedSemaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<BoundedSemaphore object value={}/{}>", self.value(), self.limit())
+        write!(
+            f,
+            "<BoundedSemaphore object value={}/{}>",
+            self.value(),
+            self.limit()
+        )
     }
 }
 

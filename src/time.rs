@@ -70,7 +70,9 @@ impl IntoTimeout for Option<Duration> {
 impl IntoTimeout for f64 {
     fn into_queue_timeout(self) -> Result<Timeout, Error> {
         if self.is_nan() || self < 0.0 {
-            return Err(Error::InvalidArgument("'timeout' must be a non-negative number"));
+            return Err(Error::InvalidArgument(
+                "'timeout' must be a non-negative number",
+            ));
         }
         self.into_timeout()
     }
@@ -79,7 +81,9 @@ impl IntoTimeout for f64 {
         if self == -1.0 {
             Ok(Timeout::FOREVER)
         } else if self.is_nan() || self < 0.0 {
-            Err(Error::InvalidArgument("timeout value must be a non-negative number"))
+            Err(Error::InvalidArgument(
+                "timeout value must be a non-negative number",
+            ))
         } else if self > TIMEOUT_MAX.as_secs_f64() {
             Err(Error::Overflow("timeout value is too large"))
         } else {

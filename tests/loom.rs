@@ -329,7 +329,10 @@ fn queue_join_waits_for_task_done() {
         q.join_waiting();
         assert_eq!(q.unfinished(), 0);
         consumer.join().unwrap();
-        assert!(q.task_done().is_none(), "task_done too many times is refused");
+        assert!(
+            q.task_done().is_none(),
+            "task_done too many times is refused"
+        );
     });
 }
 
@@ -342,6 +345,9 @@ fn queue_shutdown_wakes_getter() {
         let getter = thread::spawn(move || c.get_waiting(None).map(|(item, _)| item));
         q.shutdown(false);
         assert_eq!(getter.join().unwrap(), Err(GetFail::ShutDown));
-        assert_eq!(q.try_put(7).map_err(|(why, item)| (why, item)), Err((PutFail::ShutDown, 7)));
+        assert_eq!(
+            q.try_put(7).map_err(|(why, item)| (why, item)),
+            Err((PutFail::ShutDown, 7))
+        );
     });
 }

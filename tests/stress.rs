@@ -27,7 +27,11 @@ fn run(name: &str, work: impl Fn(usize, &mut Rng) + Send + Sync + Clone + 'stati
 
 #[test]
 fn lock_never_has_two_holders() {
-    let (lock, inside, done) = (Arc::new(Lock::new()), Arc::new(AtomicU32::new(0)), Arc::new(AtomicU64::new(0)));
+    let (lock, inside, done) = (
+        Arc::new(Lock::new()),
+        Arc::new(AtomicU32::new(0)),
+        Arc::new(AtomicU64::new(0)),
+    );
     run("lock", move |_, rng| {
         for _ in 0..20_000 {
             if lock.acquire(true, rng.timeout()).unwrap() {
@@ -49,7 +53,10 @@ fn rlock_levels_stay_with_their_owner() {
                 assert_eq!(inside.fetch_add(1, SeqCst), 0, "two owners");
                 let depth = rng.below(3) + 1;
                 for _ in 0..depth {
-                    assert!(lock.acquire(true, rng.timeout()).unwrap(), "the owner re-enters at once");
+                    assert!(
+                        lock.acquire(true, rng.timeout()).unwrap(),
+                        "the owner re-enters at once"
+                    );
                 }
                 assert_eq!(lock.recursion_count(), depth + 1);
                 for _ in 0..depth {
@@ -64,7 +71,10 @@ fn rlock_levels_stay_with_their_owner() {
 
 #[test]
 fn semaphore_never_over_acquires() {
-    let (sem, inside) = (Arc::new(Semaphore::new(3).unwrap()), Arc::new(AtomicU32::new(0)));
+    let (sem, inside) = (
+        Arc::new(Semaphore::new(3).unwrap()),
+        Arc::new(AtomicU32::new(0)),
+    );
     let s = sem.clone();
     run("semaphore", move |_, rng| {
         for _ in 0..20_000 {
@@ -98,8 +108,14 @@ fn event_wakes_every_waiter_every_round() {
         // A waiter that starts after set+clear rightly waits for the next set: let all of
         // them begin waiting first (Blocked comes after the wait took its ticket).
         let start = concurrency::monotonic();
-        while !waiters.iter().all(|t| matches!(t.state(), ThreadState::Blocked { .. })) {
-            assert!(concurrency::monotonic() - start < BOUND, "waiters never started waiting");
+        while !waiters
+            .iter()
+            .all(|t| matches!(t.state(), ThreadState::Blocked { .. }))
+        {
+            assert!(
+                concurrency::monotonic() - start < BOUND,
+                "waiters never started waiting"
+            );
             std::thread::yield_now();
         }
         event.set();
@@ -107,7 +123,11 @@ fn event_wakes_every_waiter_every_round() {
             event.clear(); // EV-04: a set immediately cleared still wakes every waiter
         }
         for t in &waiters {
-            assert_eq!(t.join(BOUND), Ok(true), "round {round}: a waiter was never woken");
+            assert_eq!(
+                t.join(BOUND),
+                Ok(true),
+                "round {round}: a waiter was never woken"
+            );
         }
         assert_eq!(woke.load(SeqCst), THREADS as u32);
     }
@@ -117,7 +137,11 @@ fn event_wakes_every_waiter_every_round() {
 fn condition_hands_over_every_item_once() {
     const ITEMS: u32 = 2000;
     let cond = Arc::new(Condition::new());
-    let (stock, taken, made) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+    let (stock, taken, made) = (
+        Arc::new(AtomicU32::new(0)),
+        Arc::new(AtomicU32::new(0)),
+        Arc::new(AtomicU32::new(0)),
+    );
     let (c, s, t, m) = (cond.clone(), stock.clone(), taken.clone(), made.clone());
     run("shop", move |i, rng| {
         if i % 2 == 0 {
@@ -147,7 +171,11 @@ fn condition_hands_over_every_item_once() {
         }
     });
     assert_eq!(made.load(SeqCst), ITEMS);
-    assert_eq!(taken.load(SeqCst), ITEMS, "every item consumed exactly once");
+    assert_eq!(
+        taken.load(SeqCst),
+        ITEMS,
+        "every item consumed exactly once"
+    );
     assert_eq!(stock.load(SeqCst), 0);
 }
 

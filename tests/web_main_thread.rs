@@ -13,7 +13,11 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 fn lock_on_the_main_thread() {
     let lock = Lock::new();
-    assert_eq!(lock.acquire(true, None), Ok(true), "a free lock is taken without waiting");
+    assert_eq!(
+        lock.acquire(true, None),
+        Ok(true),
+        "a free lock is taken without waiting"
+    );
     assert!(matches!(
         lock.acquire(true, None),
         Err(Error::WouldBlockOnMainThread(_))
@@ -22,7 +26,10 @@ fn lock_on_the_main_thread() {
         lock.acquire(true, Duration::from_millis(10)),
         Err(Error::WouldBlockOnMainThread(_))
     ));
-    assert!(matches!(lock.guard(), Err(Error::WouldBlockOnMainThread(_))));
+    assert!(matches!(
+        lock.guard(),
+        Err(Error::WouldBlockOnMainThread(_))
+    ));
     assert_eq!(lock.acquire(false, None), Ok(false));
     assert_eq!(lock.acquire(true, Duration::ZERO), Ok(false));
     assert!(!lock.try_acquire());
@@ -38,13 +45,18 @@ fn lock_on_the_main_thread() {
 #[wasm_bindgen_test]
 async fn threads_from_the_main_thread() {
     let promise: js_sys::Promise = concurrency::web::start_workers(2).into();
-    JsFuture::from(promise).await.expect("the worker pool starts");
+    JsFuture::from(promise)
+        .await
+        .expect("the worker pool starts");
     let lock = std::sync::Arc::new(Lock::new());
     lock.acquire(true, None).unwrap();
     let l = lock.clone();
     let t = Thread::new(move || drop(l.guard().unwrap()));
     t.start().expect("starting a thread never blocks");
-    assert!(matches!(t.join(None), Err(Error::WouldBlockOnMainThread(_))));
+    assert!(matches!(
+        t.join(None),
+        Err(Error::WouldBlockOnMainThread(_))
+    ));
     assert_eq!(t.join(Duration::ZERO), Ok(false));
     assert!(t.is_alive());
     lock.release().unwrap();
@@ -56,7 +68,11 @@ async fn threads_from_the_main_thread() {
         sleep_async(10).await;
     }
     assert!(!t.is_alive(), "the thread ended on its worker");
-    assert_eq!(t.join(None), Ok(true), "joining a finished thread does not wait");
+    assert_eq!(
+        t.join(None),
+        Ok(true),
+        "joining a finished thread does not wait"
+    );
 }
 
 async fn sleep_async(ms: i32) {

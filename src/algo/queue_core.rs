@@ -20,9 +20,9 @@
 //! Dropping items never happens under the mutex (an item's `Drop` may use the queue again).
 
 use crate::algo::wait_queue::{wake, WaitQueue, Waiter};
-use std::sync::Arc;
 use crate::internal::Mutex;
 use crate::time::Deadline;
+use std::sync::Arc;
 
 /// Where a queue's items live, which decides their order: FIFO, LIFO or priority.
 pub trait Store {
@@ -110,7 +110,11 @@ impl<S: Store> QueueCore<S> {
         // has moved: the queue stays consistent, the item is lost with the panic.
         s.store.push(item);
         s.unfinished += 1;
-        let woken = if s.getters > 0 { self.not_empty.take_one() } else { None };
+        let woken = if s.getters > 0 {
+            self.not_empty.take_one()
+        } else {
+            None
+        };
         if woken.is_some() {
             s.getters -= 1;
         }
@@ -170,7 +174,11 @@ impl<S: Store> QueueCore<S> {
     /// Takes the next item; returns it, the new size and the putter to wake (once unlocked).
     fn pop(&self, s: &mut State<S>) -> Option<(S::Item, usize, Option<Arc<Waiter>>)> {
         let item = s.store.pop()?;
-        let woken = if s.putters > 0 { self.not_full.take_one() } else { None };
+        let woken = if s.putters > 0 {
+            self.not_full.take_one()
+        } else {
+            None
+        };
         if woken.is_some() {
             s.putters -= 1;
         }
@@ -178,7 +186,10 @@ impl<S: Store> QueueCore<S> {
     }
 
     /// Gets, waiting for an item until `deadline`. The caller may block.
-    pub(crate) fn get_waiting(&self, deadline: Option<Deadline>) -> Result<(S::Item, usize), GetFail> {
+    pub(crate) fn get_waiting(
+        &self,
+        deadline: Option<Deadline>,
+    ) -> Result<(S::Item, usize), GetFail> {
         let mut s = self.state.lock();
         loop {
             if let Some((item, size, woken)) = self.pop(&mut s) {
@@ -198,7 +209,11 @@ impl<S: Store> QueueCore<S> {
                 s.getters -= 1;
             }
             if !notified && s.store.len() == 0 {
-                return Err(if s.shutdown { GetFail::ShutDown } else { GetFail::Empty });
+                return Err(if s.shutdown {
+                    GetFail::ShutDown
+                } else {
+                    GetFail::Empty
+                });
             }
         }
     }

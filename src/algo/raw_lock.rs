@@ -67,7 +67,10 @@ impl RawLock {
     pub(crate) fn lock_contended(&self, deadline: Option<Deadline>) -> bool {
         let mut state = self.spin();
         if state == UNLOCKED {
-            match self.state.compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed) {
+            match self
+                .state
+                .compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed)
+            {
                 Ok(_) => return true,
                 Err(s) => state = s,
             }

@@ -80,7 +80,12 @@ impl ReentrantLock {
     /// Waits to take it (not owned by `me`) until `deadline`, with `count` levels. `None` on
     /// timeout. The caller has checked that it may block.
     #[cold]
-    pub(crate) fn enter_waiting(&self, me: u32, count: u32, deadline: Option<Deadline>) -> Option<Entered> {
+    pub(crate) fn enter_waiting(
+        &self,
+        me: u32,
+        count: u32,
+        deadline: Option<Deadline>,
+    ) -> Option<Entered> {
         (self.raw.try_lock() || self.raw.lock_contended(deadline)).then(|| self.take(me, count))
     }
 

@@ -92,7 +92,9 @@ impl SemaphoreWord {
     pub(crate) fn release(&self, n: u32, limit: u32) -> Result<u32, Refused> {
         let old = self
             .value
-            .fetch_update(AcqRel, Relaxed, |v| v.checked_add(n).filter(|&new| new <= limit)) // X
+            .fetch_update(AcqRel, Relaxed, |v| {
+                v.checked_add(n).filter(|&new| new <= limit)
+            }) // X
             .map_err(|_| Refused::OverLimit)?;
         if self.waiters.load(Relaxed) > 0 {
             // Y

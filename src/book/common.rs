@@ -15,7 +15,10 @@ where
                 .name(format!("{prefix}-{i}"))
                 .target(move || {
                     if let Err(e) = work(i) {
-                        crate::sys::report_error(&format!("{}: {e}", crate::current_thread().name()));
+                        crate::sys::report_error(&format!(
+                            "{}: {e}",
+                            crate::current_thread().name()
+                        ));
                     }
                 })
                 .build();

@@ -34,7 +34,11 @@ pub fn two_locks(ordered: bool, hold: Duration, patience: Duration) -> Result<Ve
     let o = outcomes.clone();
     // ANCHOR: opposite_order
     let threads = start_threads("transfer", 2, move |i| {
-        let (first, second) = if ordered || i == 0 { (&a, &b) } else { (&b, &a) };
+        let (first, second) = if ordered || i == 0 {
+            (&a, &b)
+        } else {
+            (&b, &a)
+        };
         let _one = first.guard()?;
         sleep(hold)?; // long enough for the other thread to take its first lock
         let outcome = match second.acquire(true, patience) {

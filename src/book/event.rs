@@ -8,7 +8,11 @@ use std::time::Duration;
 
 /// Starts `runners` threads that wait for `start` (up to `patience`), then joins them.
 /// Returns how many saw the signal (the others gave up).
-pub fn starting_line(start: Arc<Event>, runners: usize, patience: Duration) -> Result<usize, Error> {
+pub fn starting_line(
+    start: Arc<Event>,
+    runners: usize,
+    patience: Duration,
+) -> Result<usize, Error> {
     crate::trace::set_label(start.trace_id(), "starting gun");
     let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let (s, n) = (start.clone(), seen.clone());

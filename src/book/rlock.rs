@@ -18,7 +18,8 @@ impl Account {
     /// `with self.lock: self.balance += amount`
     pub fn deposit(&self, amount: u64) -> Result<(), Error> {
         let _held = self.lock.guard()?; // level 1, or level 2 when called from `transfer_in`
-        self.balance.store(self.balance.load(Relaxed) + amount, Relaxed);
+        self.balance
+            .store(self.balance.load(Relaxed) + amount, Relaxed);
         Ok(())
     }
 

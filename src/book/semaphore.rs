@@ -23,7 +23,7 @@ pub fn downloads(threads: usize, permits: i64, work: Duration) -> Result<u32, Er
         i.fetch_sub(1, SeqCst);
         Ok(())
     })?; // the permit goes back when `_permit` is dropped
-    // ANCHOR_END: pool
+         // ANCHOR_END: pool
     join_all(&downloads)?;
     Ok(most.load(SeqCst))
 }
@@ -36,9 +36,11 @@ pub fn over_release() -> Result<(Error, u32), Error> {
     sem.acquire(true, None)?;
     sem.release(1)?; // back to 2
     let mistake = sem.release(1); // one more than was taken
-    // ANCHOR_END: bounded
+                                  // ANCHOR_END: bounded
     match mistake {
         Err(e) => Ok((e, sem.value())),
-        Ok(()) => Err(Error::InvalidArgument("a BoundedSemaphore accepted an extra release")),
+        Ok(()) => Err(Error::InvalidArgument(
+            "a BoundedSemaphore accepted an extra release",
+        )),
     }
 }

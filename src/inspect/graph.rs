@@ -86,7 +86,12 @@ impl WaitForGraph {
     /// Names for ids.
     pub fn names(&self, ids: &[u32]) -> Vec<String> {
         ids.iter()
-            .map(|id| self.names.get(id).cloned().unwrap_or_else(|| format!("#{id}")))
+            .map(|id| {
+                self.names
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{id}"))
+            })
             .collect()
     }
 }

@@ -4,8 +4,7 @@
 //! The lock word and its states are in `algo/raw_lock.rs`; this file adds CPython's argument rules,
 //! the RAII guard that stands for `with lock:`, and what the book and `inspect` see.
 
-
-
+use crate::algo::raw_lock::RawLock;
 use crate::error::Error;
 use crate::inspect::{self, Observed};
 use crate::observe;
@@ -16,7 +15,6 @@ use crate::time::{IntoTimeout, Timeout};
 use crate::trace::{self, Kind, ObjectKind};
 use core::fmt;
 use core::time::Duration;
-use crate::algo::raw_lock::RawLock;
 use std::sync::Arc;
 
 /// A primitive lock (CPython's `threading.Lock`).

@@ -131,7 +131,11 @@ where
         let failed = |error, item| PutError { error, item };
         // CPython checks the timeout of a blocking put on a bounded queue even when there is
         // room; an unbounded queue ignores it. Only the error path costs a lock.
-        let timeout = if block { timeout.into_queue_timeout() } else { Ok(Timeout::FOREVER) };
+        let timeout = if block {
+            timeout.into_queue_timeout()
+        } else {
+            Ok(Timeout::FOREVER)
+        };
         if let Err(e) = &timeout {
             if self.s.core.maxsize() > 0 {
                 return Err(failed(e.clone(), item));
@@ -183,7 +187,11 @@ where
     /// negative timeout (checked for every blocking get, even with an item there), or
     /// [`Error::WouldBlockOnMainThread`].
     pub fn get(&self, block: bool, timeout: impl IntoTimeout) -> Result<S::Item, Error> {
-        let timeout = if block { timeout.into_queue_timeout()? } else { Timeout::FOREVER };
+        let timeout = if block {
+            timeout.into_queue_timeout()?
+        } else {
+            Timeout::FOREVER
+        };
         match self.s.core.try_get() {
             Ok((item, size)) => return Ok(self.got(item, size)),
             Err(GetFail::Empty) if block => {}
@@ -196,7 +204,11 @@ where
             return Err(Error::WouldBlockOnMainThread("Queue::get"));
         }
         let blocked = Blocked::on_because(self.s.id, wait_reason::ITEM)?;
-        let (item, size) = self.s.core.get_waiting(timeout.deadline()).map_err(get_error)?;
+        let (item, size) = self
+            .s
+            .core
+            .get_waiting(timeout.deadline())
+            .map_err(get_error)?;
         blocked.succeeded();
         Ok(self.got(item, size))
     }

@@ -55,7 +55,11 @@ pub(crate) fn report(thread: &Thread, message: &str) {
 
 /// The default hook's text: `Exception in thread NAME:` then the message.
 pub fn format_exception(args: &ExceptHookArgs<'_>) -> String {
-    format!("Exception in thread {}:\n{}", args.thread.name(), args.message)
+    format!(
+        "Exception in thread {}:\n{}",
+        args.thread.name(),
+        args.message
+    )
 }
 
 /// The text of a panic payload.

@@ -152,9 +152,7 @@ impl Builder {
                 None => next_name("Thread"),
             },
         };
-        let daemon = self
-            .daemon
-            .unwrap_or_else(|| current_thread().daemon());
+        let daemon = self.daemon.unwrap_or_else(|| current_thread().daemon());
         Thread::from_inner(Inner::new(Origin::Created, name, daemon, target))
     }
 }
@@ -323,6 +321,29 @@ impl Thread {
     }
 }
 
+/// What CPython does when the main program ends (`threading._shutdown`): waits for every
+/// non-daemon thread this crate started, including threads they start meanwhile, then
+/// returns. Daemon threads are not waited for (they end with the process).
+///
+/// Rust ends the process when `main` returns, whatever threads still run: call this at the end
+/// of `main` to get Python's behaviour. [`Error::WouldBlockOnMainThread`] on a browser's page
+/// if a thread is still running.
+pub fn shutdown() -> Result<(), Error> {
+    let me = current_thread();
+    loop {
+        let pending: Vec<Thread> = enumerate()
+            .into_iter()
+            .filter(|t| t.inner.origin == Origin::Created && !t.daemon() && *t != me)
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        for t in pending {
+            t.join(None)?;
+        }
+    }
+}
+
 /// Runs on the new OS thread or worker.
 fn run(me: Thread) {
     registry::set_current(Some(me.clone()));
@@ -386,7 +407,11 @@ impl Eq for Thread {}
 
 impl fmt::Debug for Thread {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let status = match (self.inner.started.load(Acquire), self.is_alive(), self.ident()) {
+        let status = match (
+            self.inner.started.load(Acquire),
+            self.is_alive(),
+            self.ident(),
+        ) {
             (false, _, _) => "initial".to_owned(),
             (true, true, Some(id)) => format!("started {id}"),
             (true, _, Some(id)) => format!("stopped {id}"),

@@ -68,7 +68,11 @@ pub fn current_thread() -> Thread {
     set_current(Some(t.clone()));
     if trace::is_enabled() {
         t.label_for_trace();
-        trace::emit(Kind::ThreadStart, t.trace_id(), t.native_id().unwrap_or(0) as u32);
+        trace::emit(
+            Kind::ThreadStart,
+            t.trace_id(),
+            t.native_id().unwrap_or(0) as u32,
+        );
     }
     t
 }
@@ -114,7 +118,9 @@ pub fn get_native_id() -> u64 {
 impl Thread {
     fn registered(origin: Origin, name: String) -> Thread {
         let t = Thread::from_inner(Inner::new(origin, name, false, None));
-        t.inner.started.store(true, crate::primitive::Ordering::Relaxed);
+        t.inner
+            .started
+            .store(true, crate::primitive::Ordering::Relaxed);
         t.inner.ident.store(
             u64::from(trace::next_id()),
             crate::primitive::Ordering::Relaxed,

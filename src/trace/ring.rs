@@ -64,7 +64,10 @@ impl Ring {
             let slot = &self.slots[(pos & self.mask) as usize];
             let seq = slot.seq.load(Acquire);
             if seq == pos {
-                match self.tail.compare_exchange_weak(pos, pos + 1, Relaxed, Relaxed) {
+                match self
+                    .tail
+                    .compare_exchange_weak(pos, pos + 1, Relaxed, Relaxed)
+                {
                     Ok(_) => {
                         slot.time_ns.store(e.time_ns, Relaxed);
                         slot.kind.store(e.kind as u32, Relaxed);
@@ -94,7 +97,10 @@ impl Ring {
             let slot = &self.slots[(pos & self.mask) as usize];
             let seq = slot.seq.load(Acquire);
             if seq == pos + 1 {
-                match self.head.compare_exchange_weak(pos, pos + 1, Relaxed, Relaxed) {
+                match self
+                    .head
+                    .compare_exchange_weak(pos, pos + 1, Relaxed, Relaxed)
+                {
                     Ok(_) => {
                         let e = Event {
                             time_ns: slot.time_ns.load(Relaxed),

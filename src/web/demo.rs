@@ -58,7 +58,10 @@ pub fn demo_start(program: &str, args: Vec<f64>) -> Result<u32, JsError> {
             let (threads, rounds, work) = (n(0), arg(1).min(1e6) as u64, ms(2));
             Box::new(move || {
                 let balance = book::rlock::clerks(threads, rounds, work)?;
-                Ok(format!(r#""balance":{balance},"expected":{}"#, threads as u64 * rounds * 2))
+                Ok(format!(
+                    r#""balance":{balance},"expected":{}"#,
+                    threads as u64 * rounds * 2
+                ))
             })
         }
         "semaphore" => {
@@ -70,7 +73,10 @@ pub fn demo_start(program: &str, args: Vec<f64>) -> Result<u32, JsError> {
         }
         "bounded" => Box::new(|| {
             let (refused, value) = book::semaphore::over_release()?;
-            Ok(format!(r#""refused":{},"value":{value}"#, json_str(&refused.to_string())))
+            Ok(format!(
+                r#""refused":{},"value":{value}"#,
+                json_str(&refused.to_string())
+            ))
         }),
         "event" => {
             let (runners, patience, e) = (n(0), ms(1), event.clone());
@@ -84,7 +90,10 @@ pub fn demo_start(program: &str, args: Vec<f64>) -> Result<u32, JsError> {
             let (p, c, per, cap, work) = (n(0), n(1), arg(2).min(1e6) as u32, arg(3) as u32, ms(4));
             Box::new(move || {
                 let consumed = book::condition::shelf(p, c, per, cap, work)?;
-                Ok(format!(r#""consumed":{consumed},"expected":{}"#, p as u64 * u64::from(per)))
+                Ok(format!(
+                    r#""consumed":{consumed},"expected":{}"#,
+                    p as u64 * u64::from(per)
+                ))
             })
         }
         "barrier" => {
@@ -110,7 +119,10 @@ pub fn demo_start(program: &str, args: Vec<f64>) -> Result<u32, JsError> {
                         }
                     })
                     .collect();
-                Ok(format!(r#""outcomes":[{}],"ordered":{ordered}"#, text.join(",")))
+                Ok(format!(
+                    r#""outcomes":[{}],"ordered":{ordered}"#,
+                    text.join(",")
+                ))
             })
         }
         "queue" => {
@@ -162,7 +174,10 @@ pub fn demo_start(program: &str, args: Vec<f64>) -> Result<u32, JsError> {
             let elapsed = (monotonic() - start).as_secs_f64() * 1e3;
             let json = match outcome {
                 Ok(fields) => format!(r#"{{{fields},"elapsed_ms":{elapsed:.3}}}"#),
-                Err(e) => format!(r#"{{"error":{},"elapsed_ms":{elapsed:.3}}}"#, json_str(&e.to_string())),
+                Err(e) => format!(
+                    r#"{{"error":{},"elapsed_ms":{elapsed:.3}}}"#,
+                    json_str(&e.to_string())
+                ),
             };
             if let Some(slot) = RUNS.lock().get_mut(run as usize) {
                 slot.result = Some(json);

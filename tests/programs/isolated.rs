@@ -10,10 +10,22 @@ use std::sync::Arc;
 #[macro_export]
 macro_rules! isolated_cases {
     ($harness:ident) => {
-        $harness!(snapshot_shows_holder_and_waiter, programs::isolated::snapshot_shows_holder_and_waiter);
-        $harness!(deadlock_is_seen_in_the_graph, programs::isolated::deadlock_is_seen_in_the_graph);
-        $harness!(deadlock_detection_refuses_the_closing_wait, programs::isolated::deadlock_detection_refuses_the_closing_wait);
-        $harness!(detection_refuses_relocking_a_held_lock, programs::isolated::detection_refuses_relocking_a_held_lock);
+        $harness!(
+            snapshot_shows_holder_and_waiter,
+            programs::isolated::snapshot_shows_holder_and_waiter
+        );
+        $harness!(
+            deadlock_is_seen_in_the_graph,
+            programs::isolated::deadlock_is_seen_in_the_graph
+        );
+        $harness!(
+            deadlock_detection_refuses_the_closing_wait,
+            programs::isolated::deadlock_detection_refuses_the_closing_wait
+        );
+        $harness!(
+            detection_refuses_relocking_a_held_lock,
+            programs::isolated::detection_refuses_relocking_a_held_lock
+        );
     };
 }
 
@@ -43,7 +55,11 @@ pub fn snapshot_shows_holder_and_waiter() {
     let start = concurrency::monotonic();
     let view = loop {
         let snap = inspect::snapshot();
-        let view = snap.objects.into_iter().find(|o| o.id == lock.trace_id()).unwrap();
+        let view = snap
+            .objects
+            .into_iter()
+            .find(|o| o.id == lock.trace_id())
+            .unwrap();
         if !view.waiters.is_empty() {
             break view;
         }
@@ -54,7 +70,12 @@ pub fn snapshot_shows_holder_and_waiter() {
     assert_eq!(view.holders, vec![holder.trace_id()]);
     assert_eq!(view.waiters, vec![waiter.trace_id()]);
     assert_eq!(view.value, 1);
-    assert_eq!(waiter.state(), ThreadState::Blocked { on: lock.trace_id() });
+    assert_eq!(
+        waiter.state(),
+        ThreadState::Blocked {
+            on: lock.trace_id()
+        }
+    );
     assert_eq!(holder.join(SHORT), Ok(true));
     assert_eq!(waiter.join(SHORT), Ok(true));
 }
@@ -66,7 +87,9 @@ pub fn deadlock_is_seen_in_the_graph() {
     let program = Thread::new(|| {
         let outcomes = two_locks(false, 50 * MS, std::time::Duration::from_secs(2)).unwrap();
         assert!(outcomes.contains(&Outcome::GaveUp), "{outcomes:?}");
-        assert!(outcomes.iter().all(|o| matches!(o, Outcome::GaveUp | Outcome::Done)));
+        assert!(outcomes
+            .iter()
+            .all(|o| matches!(o, Outcome::GaveUp | Outcome::Done)));
     });
     program.start().unwrap();
     let start = concurrency::monotonic();
@@ -80,7 +103,11 @@ pub fn deadlock_is_seen_in_the_graph() {
     assert_eq!(cycle.len(), 4, "{cycle:?}");
     let mut names = cycle.clone();
     names.sort();
-    assert_eq!(names, ["lock A", "lock B", "transfer-0", "transfer-1"], "{cycle:?}");
+    assert_eq!(
+        names,
+        ["lock A", "lock B", "transfer-0", "transfer-1"],
+        "{cycle:?}"
+    );
     assert_eq!(program.join(SHORT), Ok(true));
     assert!(!program.panicked());
     assert!(inspect::deadlocks().is_empty());
@@ -118,5 +145,8 @@ pub fn detection_refuses_relocking_a_held_lock() {
         lock.acquire(true, None)
     });
     inspect::set_deadlock_detection(false);
-    assert!(matches!(result, Err(concurrency::Error::Deadlock(ref c)) if c.len() == 2), "{result:?}");
+    assert!(
+        matches!(result, Err(concurrency::Error::Deadlock(ref c)) if c.len() == 2),
+        "{result:?}"
+    );
 }

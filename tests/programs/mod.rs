@@ -24,10 +24,19 @@ macro_rules! program_cases {
         $harness!(book_event_starting_line, programs::event_starting_line);
         $harness!(book_condition_shelf, programs::condition_shelf);
         $harness!(book_barrier_rounds, programs::barrier_rounds);
-        $harness!(book_deadlock_fixed_by_order, programs::deadlock_fixed_by_order);
-        $harness!(local_values_are_per_thread, programs::local_values_are_per_thread);
+        $harness!(
+            book_deadlock_fixed_by_order,
+            programs::deadlock_fixed_by_order
+        );
+        $harness!(
+            local_values_are_per_thread,
+            programs::local_values_are_per_thread
+        );
         $harness!(book_queue_pipeline, programs::queue_pipeline);
-        $harness!(book_queue_pipeline_shut_down_early, programs::queue_pipeline_shut_down_early);
+        $harness!(
+            book_queue_pipeline_shut_down_early,
+            programs::queue_pipeline_shut_down_early
+        );
         $harness!(book_queue_orders, programs::queue_orders);
     };
 }
@@ -68,7 +77,10 @@ pub fn event_starting_line() {
         .count()
         < 4
     {
-        assert!(concurrency::monotonic() - start_time < SHORT, "runners never waited");
+        assert!(
+            concurrency::monotonic() - start_time < SHORT,
+            "runners never waited"
+        );
         concurrency::sleep(MS).unwrap();
     }
     start.set();
@@ -86,7 +98,10 @@ pub fn barrier_rounds() {
 
 pub fn deadlock_fixed_by_order() {
     use book::deadlock::Outcome::Done;
-    assert_eq!(book::deadlock::two_locks(true, 20 * MS, SHORT), Ok(vec![Done, Done]));
+    assert_eq!(
+        book::deadlock::two_locks(true, 20 * MS, SHORT),
+        Ok(vec![Done, Done])
+    );
 }
 
 /// `threading.local`: each thread sees its own value, starting from `init`; a thread's value
@@ -115,7 +130,11 @@ pub fn local_values_are_per_thread() {
             assert!(!t.panicked());
         }
     }
-    assert_eq!(local.with(|v| v.0), 99, "the caller's own value is untouched");
+    assert_eq!(
+        local.with(|v| v.0),
+        99,
+        "the caller's own value is untouched"
+    );
     // Only the caller's value is still alive (plus `alive` itself and the init closure's copy).
     assert_eq!(Arc::strong_count(&alive), 3);
 }
@@ -132,7 +151,9 @@ pub fn queue_pipeline() {
 pub fn queue_pipeline_shut_down_early() {
     let q = Arc::new(concurrency::Queue::new(2));
     let qq = q.clone();
-    let program = on_thread_start("pipeline", move || book::queue::pipeline(qq, 2, 1, 1000, MS, 5 * MS));
+    let program = on_thread_start("pipeline", move || {
+        book::queue::pipeline(qq, 2, 1, 1000, MS, 5 * MS)
+    });
     let start = concurrency::monotonic();
     while q.unfinished_tasks() < 2 {
         assert!(concurrency::monotonic() - start < SHORT);
@@ -141,7 +162,10 @@ pub fn queue_pipeline_shut_down_early() {
     q.shutdown(false);
     let counts = program().unwrap();
     assert!(counts.made < 2000, "{counts:?}");
-    assert_eq!(counts.made, counts.used, "everything put was used: {counts:?}");
+    assert_eq!(
+        counts.made, counts.used,
+        "everything put was used: {counts:?}"
+    );
 }
 
 pub fn queue_orders() {

@@ -81,7 +81,11 @@ pub fn th_35_original_excepthook() {
     let t = Thread::new(|| panic!("to the default hook"));
     t.start().unwrap();
     join_panicked(&t);
-    assert_eq!(custom.load(SeqCst), 1, "after reset the custom hook is not called");
+    assert_eq!(
+        custom.load(SeqCst),
+        1,
+        "after reset the custom hook is not called"
+    );
 }
 
 fn join_panicked(t: &Thread) {

@@ -116,7 +116,10 @@ pub fn lk_10_with() {
     assert!(t.join(super::SHORT).unwrap());
     assert!(t.panicked(), "the panic was reported");
     if cfg!(panic = "unwind") {
-        assert!(!lock.locked(), "the guard released the lock during the unwind");
+        assert!(
+            !lock.locked(),
+            "the guard released the lock during the unwind"
+        );
     }
 }
 
@@ -136,7 +139,9 @@ pub fn lk_11_thread_leak() {
             })
         })
         .collect();
-    wait_until("all raw threads started", || ids.lock().unwrap().len() == 15);
+    wait_until("all raw threads started", || {
+        ids.lock().unwrap().len() == 15
+    });
     concurrency::sleep(Duration::from_millis(50)).unwrap();
     lock.release().unwrap();
     raw.into_iter().for_each(|h| h.join().unwrap());
@@ -151,9 +156,18 @@ pub fn lk_11_thread_leak() {
 /// LK-12 `test_timeout`: CPython's argument rules and a timed-out acquire.
 pub fn lk_12_timeout() {
     let lock = Arc::new(Lock::new());
-    assert!(matches!(lock.acquire(false, 1.0), Err(Error::InvalidArgument(_))));
-    assert!(matches!(lock.acquire(true, -100.0), Err(Error::InvalidArgument(_))));
-    assert!(matches!(lock.acquire(true, f64::NAN), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        lock.acquire(false, 1.0),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        lock.acquire(true, -100.0),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        lock.acquire(true, f64::NAN),
+        Err(Error::InvalidArgument(_))
+    ));
     assert!(matches!(lock.acquire(true, 1e100), Err(Error::Overflow(_))));
     assert!(matches!(
         lock.acquire(true, TIMEOUT_MAX + Duration::from_secs(1)),

@@ -16,13 +16,21 @@ fn noop() {}
 pub fn th_01_name() {
     assert_eq!(Thread::builder().name("myname1").build().name(), "myname1");
     assert_eq!(
-        Thread::builder().name(123.to_string()).target(noop).build().name(),
+        Thread::builder()
+            .name(123.to_string())
+            .target(noop)
+            .build()
+            .name(),
         "123"
     );
     let unnamed = |t: Thread| {
         let n = t.name();
         let rest = n.strip_prefix("Thread-").unwrap_or_else(|| panic!("{n}"));
-        rest.split(' ').next().unwrap().parse::<u64>().expect("a counter");
+        rest.split(' ')
+            .next()
+            .unwrap()
+            .parse::<u64>()
+            .expect("a counter");
         n
     };
     let n = unnamed(Thread::builder().name("").build());
@@ -83,7 +91,10 @@ pub fn th_03_various_ops() {
                 .build();
             assert_eq!(t.ident(), None);
             let repr = format!("{t:?}");
-            assert!(repr.starts_with("<Thread(") && repr.ends_with(", initial)>"), "{repr}");
+            assert!(
+                repr.starts_with("<Thread(") && repr.ends_with(", initial)>"),
+                "{repr}"
+            );
             t.start().unwrap();
             t
         })
@@ -160,7 +171,10 @@ pub fn th_08_start_thread_again() {
     assert_eq!(t.start(), Err(Error::AlreadyStarted));
     join(&t);
     assert_eq!(t.start(), Err(Error::AlreadyStarted));
-    assert_eq!(Error::AlreadyStarted.to_string(), "threads can only be started once");
+    assert_eq!(
+        Error::AlreadyStarted.to_string(),
+        "threads can only be started once"
+    );
 }
 
 /// TH-09 `test_joining_inactive_thread`.
@@ -237,7 +251,9 @@ pub fn th_18_repr_stopped() {
     let t = Thread::new(noop);
     assert!(format!("{t:?}").contains("initial"));
     t.start().unwrap();
-    wait_until("the repr says stopped", || format!("{t:?}").contains("stopped"));
+    wait_until("the repr says stopped", || {
+        format!("{t:?}").contains("stopped")
+    });
     join(&t);
 }
 
@@ -287,7 +303,10 @@ pub fn th_22_daemon_param() {
         .build();
     t.start().unwrap();
     join(&t);
-    assert!(inherited.load(SeqCst), "a thread made in a daemon thread is a daemon");
+    assert!(
+        inherited.load(SeqCst),
+        "a thread made in a daemon thread is a daemon"
+    );
 }
 
 /// TH-23 `test_repr_daemon`: "daemon" appears in the repr iff daemon.
@@ -304,7 +323,9 @@ pub fn th_38_timer() {
     let calls = Arc::new(Mutex::new(Vec::new()));
     let timer = |args: Vec<i32>| {
         let c = calls.clone();
-        Timer::new(Duration::from_millis(10), move || c.lock().unwrap().push(args))
+        Timer::new(Duration::from_millis(10), move || {
+            c.lock().unwrap().push(args)
+        })
     };
     let (timer1, timer2) = (timer(vec![]), timer(vec![]));
     timer1.start().unwrap();
@@ -325,7 +346,10 @@ pub fn th_38_timer() {
     never_started.cancel();
     never_started.start().unwrap();
     join(never_started.thread());
-    assert!(!fired.load(SeqCst), "a cancelled timer never runs its function");
+    assert!(
+        !fired.load(SeqCst),
+        "a cancelled timer never runs its function"
+    );
 }
 
 /// The lifecycle the book draws: New → Runnable → Blocked(on the lock) → Runnable → Terminated.
@@ -340,7 +364,12 @@ pub fn state_lifecycle() {
     assert_eq!(t.state(), ThreadState::New);
     t.start().unwrap();
     wait_blocked(std::slice::from_ref(&t));
-    assert_eq!(t.state(), ThreadState::Blocked { on: lock.trace_id() });
+    assert_eq!(
+        t.state(),
+        ThreadState::Blocked {
+            on: lock.trace_id()
+        }
+    );
     lock.release().unwrap();
     join(&t);
     assert_eq!(t.state(), ThreadState::Terminated);
@@ -355,7 +384,12 @@ pub fn state_blocked_on_lock() {
     let h = holder.clone();
     let joiner = spawn("joins", move || assert_eq!(h.join(SHORT), Ok(true)));
     wait_blocked(&[holder.clone(), joiner.clone()]);
-    assert_eq!(joiner.state(), ThreadState::Blocked { on: holder.trace_id() });
+    assert_eq!(
+        joiner.state(),
+        ThreadState::Blocked {
+            on: holder.trace_id()
+        }
+    );
     lock.release().unwrap();
     join(&joiner);
     join(&holder);
@@ -373,7 +407,10 @@ pub fn more_threads_than_workers() {
                 a.fetch_add(1, SeqCst);
                 let start = concurrency::monotonic();
                 while a.load(SeqCst) < N {
-                    assert!(concurrency::monotonic() - start < SHORT, "not all threads ran");
+                    assert!(
+                        concurrency::monotonic() - start < SHORT,
+                        "not all threads ran"
+                    );
                     concurrency::sleep(Duration::from_millis(1)).unwrap();
                 }
             })
@@ -382,7 +419,11 @@ pub fn more_threads_than_workers() {
     threads.iter().for_each(join);
     let ids: std::collections::BTreeSet<_> =
         threads.iter().map(|t| t.native_id().unwrap()).collect();
-    assert_eq!(ids.len(), N, "every thread ran on its own OS thread or worker");
+    assert_eq!(
+        ids.len(),
+        N,
+        "every thread ran on its own OS thread or worker"
+    );
 }
 
 /// The book's demo: with the Lock the total is exact, and without it never too high.
@@ -414,10 +455,17 @@ pub fn trace_records_lock_and_threads() {
     let kinds: Vec<_> = mine.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
-        [Kind::ThreadStart, Kind::Acquire, Kind::Release, Kind::ThreadEnd],
+        [
+            Kind::ThreadStart,
+            Kind::Acquire,
+            Kind::Release,
+            Kind::ThreadEnd
+        ],
         "{mine:?}"
     );
-    assert!(mine.iter().all(|e| e.kind == Kind::ThreadStart || e.kind == Kind::ThreadEnd || e.object == lock.trace_id()));
+    assert!(mine.iter().all(|e| e.kind == Kind::ThreadStart
+        || e.kind == Kind::ThreadEnd
+        || e.object == lock.trace_id()));
     assert_eq!(mine[0].arg as u64, t.native_id().unwrap() & 0xffff_ffff);
     assert!(mine.windows(2).all(|w| w[0].time_ns <= w[1].time_ns));
     assert_eq!(trace::label(t.trace_id()).as_deref(), Some("traced"));

@@ -7,7 +7,9 @@ use wasm_bindgen_futures::JsFuture;
 /// Starts the pool once (4 workers: the 12-thread case makes it grow).
 pub async fn ready() {
     let promise: js_sys::Promise = concurrency::web::start_workers(4).into();
-    JsFuture::from(promise).await.expect("the worker pool starts");
+    JsFuture::from(promise)
+        .await
+        .expect("the worker pool starts");
 }
 
 /// `web_test!(test_name, body_path)`: an async browser test that starts the pool, then runs

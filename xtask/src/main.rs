@@ -98,8 +98,15 @@ fn test_command() -> Result {
     // 2. Native on the portable parking-table seam, so the fallback never rots; the stress
     //    tests there also get spurious wake-ups injected.
     run(cargo().args([
-        "test", "--features", "portable-seam", "--test", "native", "--test", "stress",
-        "--test", "isolated",
+        "test",
+        "--features",
+        "portable-seam",
+        "--test",
+        "native",
+        "--test",
+        "stress",
+        "--test",
+        "isolated",
     ]))?;
     // 3. loom: every interleaving of the algorithms in src/algo (own target dir: other flags).
     run(cargo()
@@ -110,8 +117,16 @@ fn test_command() -> Result {
     // 4. The same cases in Chromium: in a dedicated worker, and on the page's main thread.
     run(Command::new("wasm-pack")
         .args([
-            "test", "--headless", "--chrome", "--", "--test", "web", "--test", "web_isolated",
-            "--test", "web_main_thread",
+            "test",
+            "--headless",
+            "--chrome",
+            "--",
+            "--test",
+            "web",
+            "--test",
+            "web_isolated",
+            "--test",
+            "web_main_thread",
         ])
         .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
         .env("CHROMEDRIVER", setup::CHROMEDRIVER)
@@ -126,7 +141,15 @@ fn test_command() -> Result {
         .env("SCREENSHOT_DIR", root().join("target/e2e")))?;
     // 6. The benchmarks build and run (a quick pass; real numbers come from `cargo bench`).
     run(cargo()
-        .args(["bench", "--bench", "lock", "--bench", "primitives", "--bench", "queue"])
+        .args([
+            "bench",
+            "--bench",
+            "lock",
+            "--bench",
+            "primitives",
+            "--bench",
+            "queue",
+        ])
         .env("BENCH_QUICK", "1"))?;
     eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());
     Ok(())

@@ -31,7 +31,11 @@ impl Server {
                 })
             })
             .collect();
-        Ok(Server { http, port, handlers })
+        Ok(Server {
+            http,
+            port,
+            handlers,
+        })
     }
 
     pub fn url(&self) -> String {
@@ -53,7 +57,12 @@ impl Drop for Server {
 }
 
 fn respond(dir: &Path, request: Request) {
-    let path = request.url().split(['?', '#']).next().unwrap_or("/").to_owned();
+    let path = request
+        .url()
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("/")
+        .to_owned();
     let response = match resolve(dir, &path) {
         Some(file) => match std::fs::read(&file) {
             Ok(body) => Response::from_data(body)
@@ -80,7 +89,10 @@ fn not_found() -> Response<std::io::Cursor<Vec<u8>>> {
 fn resolve(dir: &Path, url_path: &str) -> Option<PathBuf> {
     let decoded = percent_decode(url_path)?;
     let relative = Path::new(decoded.trim_start_matches('/'));
-    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+    if relative
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
         return None;
     }
     let mut file = dir.join(relative);

@@ -23,7 +23,13 @@ pub fn tools(need: Need) -> Result {
     // The nightly named by rust-toolchain.toml needs the std sources and the wasm target; rustup
     // does not add them by itself here (RUSTUP_AUTO_INSTALL=0). Both are no-ops when present.
     run(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]))?;
-    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown", "--toolchain", "nightly"]))?;
+    run(Command::new("rustup").args([
+        "target",
+        "add",
+        "wasm32-unknown-unknown",
+        "--toolchain",
+        "nightly",
+    ]))?;
     cargo_install("wasm-pack", WASM_PACK, &["--locked"])?;
     // `--locked` fails for wasm-bindgen-cli 0.2.130 (a locked dependency is missing upstream).
     cargo_install("wasm-bindgen-cli", &wasm_bindgen_version()?, &[])?;
@@ -62,11 +68,15 @@ fn cargo_install(name: &str, version: &str, extra: &[&str]) -> Result {
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         .unwrap_or_default();
-    if installed.split_whitespace().any(|w| w.trim_start_matches('v') == version) {
+    if installed
+        .split_whitespace()
+        .any(|w| w.trim_start_matches('v') == version)
+    {
         return Ok(());
     }
     let mut cmd = Command::new("cargo");
-    cmd.args(["install", name, "--version", version]).args(extra);
+    cmd.args(["install", name, "--version", version])
+        .args(extra);
     run(&mut cmd)
 }
 
@@ -88,7 +98,11 @@ fn chromium() -> Result {
         .output()
         .is_ok_and(|o| o.stdout.starts_with(b"0"));
     let apt = |args: &[&str]| {
-        let mut c = if root_user { Command::new("apt-get") } else { Command::new("sudo") };
+        let mut c = if root_user {
+            Command::new("apt-get")
+        } else {
+            Command::new("sudo")
+        };
         if !root_user {
             c.arg("apt-get");
         }
@@ -100,14 +114,22 @@ fn chromium() -> Result {
 }
 
 fn on_path(bin: &str) -> bool {
-    Command::new(bin).arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new(bin)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// playwright-core for the end-to-end test, from tests/e2e/package-lock.json.
 fn npm_packages() -> Result {
     let dir = root().join("tests/e2e");
-    if dir.join("node_modules/playwright-core/package.json").exists() {
+    if dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
         return Ok(());
     }
-    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir))
 }

@@ -10,20 +10,34 @@ pub fn build() -> Result {
     let site = root.join("target/site");
     let mut pack = Command::new("wasm-pack");
     pack.args([
-        "build", "--target", "web", "--release", "--no-pack", "--no-typescript",
-        "--out-dir", "target/pkg",
+        "build",
+        "--target",
+        "web",
+        "--release",
+        "--no-pack",
+        "--no-typescript",
+        "--out-dir",
+        "target/pkg",
     ]);
     wasm_env(&mut pack);
     run(&mut pack)?;
     if site.exists() {
         std::fs::remove_dir_all(&site).map_err(|e| format!("clearing {}: {e}", site.display()))?;
     }
-    run(Command::new("mdbook").arg("build").arg(root.join("book")).arg("-d").arg(&site))?;
+    run(Command::new("mdbook")
+        .arg("build")
+        .arg(root.join("book"))
+        .arg("-d")
+        .arg(&site))?;
     copy_dir(&root.join("target/pkg"), &site.join("pkg"))?;
     copy_dir(&root.join("www/live"), &site.join("live"))?;
     let wasm = site.join("pkg/concurrency_bg.wasm");
     let size = std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
-    eprintln!("site built in {} (wasm module {} KiB)", site.display(), size / 1024);
+    eprintln!(
+        "site built in {} (wasm module {} KiB)",
+        site.display(),
+        size / 1024
+    );
     Ok(())
 }
 

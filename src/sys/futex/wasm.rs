@@ -19,7 +19,8 @@ pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitO
     };
     // SAFETY: `word` is a live, aligned 32-bit atomic in the shared linear memory (we hold a
     // reference for the whole call); the instruction only reads it atomically.
-    let r = unsafe { wasm32::memory_atomic_wait32(word.as_ptr() as *mut i32, expected as i32, nanos) };
+    let r =
+        unsafe { wasm32::memory_atomic_wait32(word.as_ptr() as *mut i32, expected as i32, nanos) };
     // 0 = woken, 1 = value differed, 2 = timed out.
     if r == 2 {
         WaitOutcome::TimedOut
