@@ -13,4 +13,5 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 spec_cases!(web_test);
+queue_cases!(web_test);
 program_cases!(web_test);
