@@ -22,20 +22,28 @@ try {
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
+  const pending = new Map(); // url -> when requested (for the diagnosis of a stalled load)
+  page.on('request', (r) => pending.set(r, Date.now()));
+  page.on('requestfinished', (r) => pending.delete(r));
+  page.on('requestfailed', (r) => pending.delete(r));
   const offsite = [];
   page.on('request', (r) => {
     const url = r.url();
     if (/^(https?|wss?):/.test(url) && !url.startsWith(base)) offsite.push(url);
   });
 
-  // One retry: a cold Chromium on a busy 2-core machine once took over 30 s to load the first
-  // page (seen once in CI); a second slow load is a real failure.
+  // One retry. In roughly one run in four here, the first page's load stalled for good with one
+  // to three of mdBook's stylesheet requests pending (highlight, tomorrow-night, print) that
+  // the server never received; the cause is not found yet (see the closing note of issue 5).
+  // The reload works; a second failure is a real one. The pending requests are printed.
   const open = async (file) => {
     const url = new URL(file, base).href;
     try {
       await page.goto(url, { waitUntil: 'load', timeout: LIMIT });
     } catch (e) {
-      console.error(`e2e: first load of ${file} failed (${e.message.split('\n')[0]}); retrying once`);
+      const stuck = [...pending].map(([r, t]) => `${r.url()} (${Date.now() - t} ms)`);
+      console.error(`e2e: first load of ${file} failed (${e.message.split('\n')[0]}); ` +
+        `still pending: ${stuck.join(', ') || 'nothing'}; retrying once`);
       await page.goto(url, { waitUntil: 'load', timeout: LIMIT });
     }
   };

@@ -5,6 +5,7 @@
 //! * `test`              install what is missing, then run every test: native (futex and
 //!   portable seams, doctests), wasm in headless Chromium, and the end-to-end book test.
 //! * `site`              only build the site into `target/site`.
+//! * `e2e`               only build the site and run the end-to-end book test against it.
 //! * `setup`             only install the tools.
 
 mod serve;
@@ -20,8 +21,9 @@ fn main() -> ExitCode {
         Some("serve") => serve_command(&args[1..]),
         Some("test") => test_command(),
         Some("site") => setup::tools(setup::Need::Site).and_then(|_| site::build()),
+        Some("e2e") => setup::tools(setup::Need::Everything).and_then(|_| e2e()),
         Some("setup") => setup::tools(setup::Need::Everything),
-        _ => Err("usage: cargo xtask serve [--port N] | test | site | setup".into()),
+        _ => Err("usage: cargo xtask serve [--port N] | test | site | e2e | setup".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -90,6 +92,17 @@ fn serve_command(args: &[String]) -> Result {
     Ok(())
 }
 
+/// Builds the site, serves it on a free port, and runs `tests/e2e/book.mjs` against it.
+fn e2e() -> Result {
+    site::build()?;
+    let server = serve::Server::start(&root().join("target/site"), 0)?;
+    run(Command::new("node")
+        .arg("book.mjs")
+        .current_dir(root().join("tests/e2e"))
+        .env("BOOK_URL", server.url())
+        .env("SCREENSHOT_DIR", root().join("target/e2e")))
+}
+
 fn test_command() -> Result {
     let started = std::time::Instant::now();
     setup::tools(setup::Need::Everything)?;
@@ -132,13 +145,7 @@ fn test_command() -> Result {
         .env("CHROMEDRIVER", setup::CHROMEDRIVER)
         .env("WASM_BINDGEN_TEST_TIMEOUT", "180"))?;
     // 5. The served book, end to end, in headless Chromium.
-    site::build()?;
-    let server = serve::Server::start(&root().join("target/site"), 0)?;
-    run(Command::new("node")
-        .arg("book.mjs")
-        .current_dir(root().join("tests/e2e"))
-        .env("BOOK_URL", server.url())
-        .env("SCREENSHOT_DIR", root().join("target/e2e")))?;
+    e2e()?;
     // 6. The benchmarks build and run (a quick pass; real numbers come from `cargo bench`).
     run(cargo()
         .args([

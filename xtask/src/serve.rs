@@ -11,30 +11,29 @@ use tiny_http::{Header, Request, Response};
 pub struct Server {
     http: Arc<tiny_http::Server>,
     port: u16,
-    handlers: Vec<std::thread::JoinHandle<()>>,
+    acceptor: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
-    /// Starts serving `dir` on 127.0.0.1:`port` (0: any free port) with a few handler threads.
+    /// Starts serving `dir` on 127.0.0.1:`port` (0: any free port). One thread takes requests
+    /// off tiny_http's queue and hands each to a short-lived thread of its own, so a slow
+    /// response never holds up the next request.
     pub fn start(dir: &Path, port: u16) -> Result<Server> {
         let http = tiny_http::Server::http(("127.0.0.1", port))
             .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
         let port = http.server_addr().to_ip().map_or(port, |a| a.port());
         let http = Arc::new(http);
-        let handlers = (0..4)
-            .map(|_| {
-                let (http, dir) = (http.clone(), dir.to_path_buf());
-                std::thread::spawn(move || {
-                    while let Ok(request) = http.recv() {
-                        respond(&dir, request);
-                    }
-                })
-            })
-            .collect();
+        let (h, dir) = (http.clone(), dir.to_path_buf());
+        let acceptor = std::thread::spawn(move || {
+            for request in h.incoming_requests() {
+                let dir = dir.clone();
+                std::thread::spawn(move || respond(&dir, request));
+            }
+        });
         Ok(Server {
             http,
             port,
-            handlers,
+            acceptor: Some(acceptor),
         })
     }
 
@@ -44,8 +43,8 @@ impl Server {
 
     /// Serves until the process is stopped.
     pub fn wait(mut self) {
-        for h in std::mem::take(&mut self.handlers) {
-            let _ = h.join();
+        if let Some(a) = self.acceptor.take() {
+            let _ = a.join();
         }
     }
 }
