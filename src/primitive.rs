@@ -2,7 +2,33 @@
 //! place (crossbeam's and tokio's pattern). `tests/loom.rs` compiles those same algorithm files
 //! with its own `primitive` module, whose names point at loom's model-checked types.
 
-pub(crate) use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+pub(crate) use core::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+};
+
+pub(crate) use std::thread::yield_now;
+
+/// `UnsafeCell` with loom's closure API (`with`, `with_mut`), so that under loom every access
+/// to a cell is checked for data races; natively the closures compile to plain pointer use.
+pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
+
+impl<T> UnsafeCell<T> {
+    pub(crate) fn new(value: T) -> UnsafeCell<T> {
+        UnsafeCell(core::cell::UnsafeCell::new(value))
+    }
+
+    /// Runs `f` with a shared raw pointer to the value.
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    /// Runs `f` with a mutable raw pointer to the value.
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
 #[cfg(all(
     not(target_arch = "wasm32"),
     any(not(target_os = "linux"), feature = "portable-seam")

@@ -16,7 +16,9 @@ macro_rules! const_unless_loom {
 }
 
 mod primitive {
-    pub use loom::sync::atomic::{AtomicU32, Ordering};
+    pub use loom::cell::UnsafeCell;
+    pub use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+    pub use loom::thread::yield_now;
     /// One re-read before parking keeps the models small (each read is a point loom branches on).
     pub const SPINS: u32 = 1;
     pub const LOCK_SPINS: u32 = 1;
@@ -88,6 +90,10 @@ mod time {
 // The files under test, at the crate root so their paths are relative to tests/.
 #[path = "../src/algo/event_word.rs"]
 mod event_word;
+#[path = "../src/algo/fifo_core.rs"]
+mod fifo_core;
+#[path = "../src/algo/fifo_list.rs"]
+mod fifo_list;
 #[path = "../src/internal/mutex.rs"]
 mod internal_mutex;
 #[path = "../src/algo/queue_core.rs"]
@@ -110,11 +116,14 @@ mod internal {
 
 mod algo {
     pub(crate) use crate::{
-        event_word, queue_core, raw_lock, reentrant_lock, semaphore_word, spin, wait_queue,
+        event_word, fifo_core, fifo_list, queue_core, raw_lock, reentrant_lock, semaphore_word,
+        wait_queue,
     };
 }
 
 use algo::event_word::EventWord;
+use algo::fifo_core::FifoCore;
+use algo::fifo_list::{FifoList, PopFail};
 use algo::queue_core::{GetFail, PutFail, QueueCore, Store};
 use algo::raw_lock::RawLock;
 use algo::reentrant_lock::{Entered, ReentrantLock};
@@ -349,5 +358,126 @@ fn queue_shutdown_wakes_getter() {
             q.try_put(7).map_err(|(why, item)| (why, item)),
             Err((PutFail::ShutDown, 7))
         );
+    });
+}
+
+/// FIFO (lock-free list, two slots per block under loom): a producer puts three items into a
+/// queue of size 1, so it waits for room twice and the list switches blocks; the consumer
+/// waits for each item. Everything arrives once, in order, and nobody is left parked.
+#[test]
+fn fifo_put_waits_for_room_get_waits_for_item() {
+    loom::model(|| {
+        let q = Arc::new(FifoCore::new(1));
+        let p = q.clone();
+        let producer = thread::spawn(move || {
+            for item in [1, 2, 3] {
+                assert!(p.put_waiting(item, None).is_ok());
+            }
+        });
+        for expected in [1, 2, 3] {
+            assert_eq!(q.get_waiting(None), Ok(expected));
+        }
+        producer.join().unwrap();
+        assert_eq!(q.len(), 0);
+    });
+}
+
+/// FIFO list: two consumers race for three items across a block switch, and the block's
+/// freeing is handed between them (`DESTROY`); each item is taken exactly once.
+#[test]
+fn fifo_list_consumers_share_items_and_free_blocks() {
+    loom::model(|| {
+        let list = Arc::new(FifoList::new(0));
+        for item in [1, 2, 3] {
+            assert!(list.push(item).is_ok());
+        }
+        let other = list.clone();
+        let taker = thread::spawn(move || {
+            let mut got = Vec::new();
+            while let Ok(item) = other.pop() {
+                got.push(item);
+            }
+            got
+        });
+        let mut mine = Vec::new();
+        while let Ok(item) = list.pop() {
+            mine.push(item);
+        }
+        let mut all = taker.join().unwrap();
+        all.extend(mine);
+        all.sort_unstable();
+        assert_eq!(all, [1, 2, 3]);
+        assert_eq!(list.pop(), Err(PopFail::Empty));
+    });
+}
+
+/// FIFO list: two producers race (one of them across the block switch) while a consumer
+/// takes; nothing is lost or duplicated, and each producer's items stay in its order.
+#[test]
+fn fifo_list_producers_race_a_consumer() {
+    loom::model(|| {
+        let list = Arc::new(FifoList::new(0));
+        let a = list.clone();
+        let pa = thread::spawn(move || {
+            assert!(a.push(10).is_ok());
+            assert!(a.push(11).is_ok());
+        });
+        let b = list.clone();
+        let pb = thread::spawn(move || assert!(b.push(20).is_ok()));
+        let mut got = Vec::new();
+        if let Ok(item) = list.pop() {
+            got.push(item);
+        }
+        pa.join().unwrap();
+        pb.join().unwrap();
+        while let Ok(item) = list.pop() {
+            got.push(item);
+        }
+        let tens: Vec<_> = got.iter().filter(|&&i| i < 20).copied().collect();
+        assert_eq!(tens, [10, 11]);
+        got.sort_unstable();
+        assert_eq!(got, [10, 11, 20]);
+    });
+}
+
+/// FIFO: `join` waits for the consumer's `task_done`; a shutdown wakes a blocked getter,
+/// which fails with ShutDown, and later puts fail.
+#[test]
+fn fifo_join_and_shutdown_wake_waiters() {
+    loom::model(|| {
+        let q = Arc::new(FifoCore::new(0));
+        assert!(q.try_put(1).is_ok());
+        let c = q.clone();
+        let consumer = thread::spawn(move || {
+            assert_eq!(c.get_waiting(None), Ok(1));
+            assert!(c.task_done().is_some());
+            c.get_waiting(None)
+        });
+        q.join_waiting();
+        assert_eq!(q.unfinished(), 0);
+        q.shutdown(false);
+        assert_eq!(consumer.join().unwrap(), Err(GetFail::ShutDown));
+        assert_eq!(q.try_put(7), Err((PutFail::ShutDown, 7)));
+        assert!(
+            q.task_done().is_none(),
+            "task_done too many times is refused"
+        );
+    });
+}
+
+/// FIFO: a putter blocked on a full queue wakes when `maxsize` grows (CPython lets it be
+/// assigned), and `shutdown(immediate)` drops what is left and counts it done.
+#[test]
+fn fifo_growing_maxsize_wakes_putter() {
+    loom::model(|| {
+        let q = Arc::new(FifoCore::new(1));
+        assert!(q.try_put(1).is_ok());
+        let p = q.clone();
+        let putter = thread::spawn(move || p.put_waiting(2, None).is_ok());
+        q.set_maxsize(2);
+        assert!(putter.join().unwrap());
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.shutdown(true), [1, 2]);
+        assert_eq!(q.unfinished(), 0);
     });
 }

@@ -7,7 +7,7 @@
 
 mod stress_common;
 
-use concurrency::queue::{BaseQueue, Fifo, Lifo, Priority, Store};
+use concurrency::queue::{BaseQueue, Fifo, Lifo, Order, Priority};
 use concurrency::{Error, SimpleQueue, Thread, ThreadState};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
@@ -24,11 +24,7 @@ fn item(p: usize, i: u32) -> u32 {
 }
 
 /// Puts `item`, retrying after each Full (a timed-out or non-blocking put gives the item back).
-fn put_retrying<S: Store<Item = u32> + Default + Send + 'static>(
-    q: &BaseQueue<S>,
-    rng: &mut Rng,
-    mut x: u32,
-) {
+fn put_retrying<S: Order<Item = u32>>(q: &BaseQueue<S>, rng: &mut Rng, mut x: u32) {
     loop {
         let r = match rng.below(8) {
             0 => q.put_nowait(x),
@@ -50,11 +46,7 @@ fn put_retrying<S: Store<Item = u32> + Default + Send + 'static>(
 /// done, a `join()` must return (every item done), then `shutdown()` ends the consumers.
 /// Every item is received exactly once; with one consumer of a FIFO queue, each producer's
 /// items arrive in order.
-fn producers_consumers<S: Store<Item = u32> + Default + Send + 'static>(
-    maxsize: usize,
-    consumers: usize,
-    fifo_order: bool,
-) {
+fn producers_consumers<S: Order<Item = u32>>(maxsize: usize, consumers: usize, fifo_order: bool) {
     chaos();
     let q = Arc::new(BaseQueue::<S>::new(maxsize));
     let received = Arc::new(Mutex::new(Vec::new()));
@@ -274,10 +266,7 @@ impl Ord for Tracked {
 /// must end (ShutDown reaches producers, consumers and, once every task is done, joiners), and
 /// every item is accounted for exactly once: received, given back by a failed put, or (only
 /// with `immediate`) discarded by the shutdown.
-fn shutdown_under_load<S: Store<Item = Tracked> + Default + Send + 'static>(
-    maxsize: usize,
-    immediate: bool,
-) {
+fn shutdown_under_load<S: Order<Item = Tracked>>(maxsize: usize, immediate: bool) {
     chaos();
     for round in 0..10u32 {
         let q = Arc::new(BaseQueue::<S>::new(maxsize));

@@ -50,7 +50,7 @@ struct State<S> {
     joiners: u32,
 }
 
-pub(crate) struct QueueCore<S> {
+pub struct QueueCore<S> {
     state: Mutex<State<S>>,
     not_empty: WaitQueue,
     not_full: WaitQueue,
@@ -59,14 +59,14 @@ pub(crate) struct QueueCore<S> {
 
 /// Why a put failed (the item comes back with it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum PutFail {
+pub enum PutFail {
     Full,
     ShutDown,
 }
 
 /// Why a get failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum GetFail {
+pub enum GetFail {
     Empty,
     ShutDown,
 }

@@ -50,8 +50,12 @@ impl WaitQueue {
     }
 
     /// Leaves the queue without waiting (the wait could not start).
-    pub(crate) fn cancel(&self, me: &Arc<Waiter>) {
-        self.waiters.lock().retain(|w| !Arc::ptr_eq(w, me));
+    /// Returns false if it was gone already (a notifier took it: the notification is its).
+    pub(crate) fn cancel(&self, me: &Arc<Waiter>) -> bool {
+        let mut queue = self.waiters.lock();
+        let before = queue.len();
+        queue.retain(|w| !Arc::ptr_eq(w, me));
+        queue.len() != before
     }
 
     /// Parks until notified or `deadline`; returns whether it was notified. With `spin`, it

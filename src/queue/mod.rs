@@ -8,17 +8,21 @@
 //!   an error there (here `-1.0` is *not* "forever", unlike `Lock.acquire`);
 //! * `for item in &queue` takes items until the queue is shut down and drained.
 //!
-//! The state machine (one mutex, three wait queues) is `algo/queue_core.rs`.
+//! The state machines: FIFO (`Queue`, `SimpleQueue`) runs on a lock-free list of blocks
+//! (`algo/fifo_core.rs`, `algo/fifo_list.rs`); LIFO and priority order on one mutex and three
+//! wait queues (`algo/queue_core.rs`), as CPython does. `order.rs` picks.
 
+mod order;
 mod simple;
 mod store;
 
+pub use order::{Fifo, Order};
 pub use simple::SimpleQueue;
-pub use store::{Fifo, Lifo, Priority};
+pub use store::{Lifo, Priority};
 
 pub use crate::algo::queue_core::Store;
 
-use crate::algo::queue_core::{GetFail, PutFail, QueueCore};
+use crate::algo::queue_core::{GetFail, PutFail};
 use crate::error::Error;
 use crate::inspect::{self, Observed};
 use crate::sys::futex;
@@ -26,6 +30,7 @@ use crate::thread::Blocked;
 use crate::time::{IntoTimeout, Timeout};
 use crate::trace::{self, Kind, ObjectKind};
 use core::fmt;
+use order::sealed::Core;
 use std::sync::Arc;
 
 /// A FIFO queue (CPython's `queue.Queue`).
@@ -76,19 +81,16 @@ impl<T> std::error::Error for PutError<T> {}
 
 /// The queue types' shared implementation, generic over the order ([`Fifo`], [`Lifo`],
 /// [`Priority`]). Use it through [`Queue`], [`LifoQueue`] and [`PriorityQueue`].
-pub struct BaseQueue<S: Store> {
-    s: Arc<QueueState<S>>,
+pub struct BaseQueue<S: Order> {
+    s: Arc<QueueState<S::Core>>,
 }
 
-struct QueueState<S> {
-    core: QueueCore<S>,
+struct QueueState<C> {
+    core: C,
     id: u32,
 }
 
-impl<S: Store + Send> Observed for QueueState<S>
-where
-    S::Item: Send,
-{
+impl<C: Core> Observed for QueueState<C> {
     fn id(&self) -> u32 {
         self.id
     }
@@ -103,14 +105,11 @@ where
     }
 }
 
-impl<S: Store + Default + Send + 'static> BaseQueue<S>
-where
-    S::Item: Send,
-{
+impl<S: Order> BaseQueue<S> {
     /// A queue holding at most `maxsize` items; 0 means unbounded.
     pub fn new(maxsize: usize) -> BaseQueue<S> {
         let s = Arc::new(QueueState {
-            core: QueueCore::new(S::default(), maxsize),
+            core: S::Core::new(maxsize),
             id: trace::next_id(),
         });
         inspect::register(&s);
@@ -142,8 +141,8 @@ where
             }
         }
         let item = match self.s.core.try_put(item) {
-            Ok(size) => {
-                self.put_done(size);
+            Ok(()) => {
+                self.report_size();
                 return Ok(());
             }
             Err((PutFail::Full, item)) if block => item,
@@ -164,17 +163,22 @@ where
             Err(e) => return Err(failed(e, item)),
         };
         match self.s.core.put_waiting(item, timeout.deadline()) {
-            Ok(size) => {
+            Ok(()) => {
                 blocked.succeeded(); // WaitEnd before the size event
-                self.put_done(size);
+                self.report_size();
                 Ok(())
             }
             Err((why, item)) => Err(failed(put_error(why), item)),
         }
     }
 
-    fn put_done(&self, size: usize) {
-        trace::emit(Kind::Value, self.s.id, size as u32);
+    /// The size after a put or get, for the page. Reading it costs a look at both ends of the
+    /// queue, so only when tracing is on.
+    #[inline]
+    fn report_size(&self) {
+        if trace::is_enabled() {
+            trace::emit(Kind::Value, self.s.id, self.s.core.len() as u32);
+        }
     }
 
     /// `put(item, block=False)`.
@@ -193,7 +197,10 @@ where
             Timeout::FOREVER
         };
         match self.s.core.try_get() {
-            Ok((item, size)) => return Ok(self.got(item, size)),
+            Ok(item) => {
+                self.report_size();
+                return Ok(item);
+            }
             Err(GetFail::Empty) if block => {}
             Err(why) => return Err(get_error(why)),
         }
@@ -204,18 +211,14 @@ where
             return Err(Error::WouldBlockOnMainThread("Queue::get"));
         }
         let blocked = Blocked::on_because(self.s.id, wait_reason::ITEM)?;
-        let (item, size) = self
+        let item = self
             .s
             .core
             .get_waiting(timeout.deadline())
             .map_err(get_error)?;
         blocked.succeeded();
-        Ok(self.got(item, size))
-    }
-
-    fn got(&self, item: S::Item, size: usize) -> S::Item {
-        trace::emit(Kind::Value, self.s.id, size as u32);
-        item
+        self.report_size();
+        Ok(item)
     }
 
     /// `get(block=False)`.
@@ -313,24 +316,18 @@ fn get_error(why: GetFail) -> Error {
 }
 
 /// Takes items until the queue is shut down and drained (or a get fails otherwise).
-pub struct Iter<'a, S: Store> {
+pub struct Iter<'a, S: Order> {
     queue: &'a BaseQueue<S>,
 }
 
-impl<S: Store + Default + Send + 'static> Iterator for Iter<'_, S>
-where
-    S::Item: Send,
-{
+impl<S: Order> Iterator for Iter<'_, S> {
     type Item = S::Item;
     fn next(&mut self) -> Option<S::Item> {
         self.queue.get(true, None).ok()
     }
 }
 
-impl<'a, S: Store + Default + Send + 'static> IntoIterator for &'a BaseQueue<S>
-where
-    S::Item: Send,
-{
+impl<'a, S: Order> IntoIterator for &'a BaseQueue<S> {
     type Item = S::Item;
     type IntoIter = Iter<'a, S>;
     fn into_iter(self) -> Iter<'a, S> {
@@ -338,10 +335,7 @@ where
     }
 }
 
-impl<S: Store + Default + Send + 'static> fmt::Debug for BaseQueue<S>
-where
-    S::Item: Send,
-{
+impl<S: Order> fmt::Debug for BaseQueue<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,

@@ -1,10 +1,7 @@
-//! The three orders a queue can hand items out in.
+//! The stores of the two orders that run on the one-mutex `algo/queue_core.rs` (FIFO runs on
+//! the lock-free `algo/fifo_list.rs`).
 
 use crate::algo::queue_core::Store;
-use std::collections::VecDeque;
-
-/// First in, first out (`queue.Queue`).
-pub struct Fifo<T>(VecDeque<T>);
 
 /// Last in, first out (`queue.LifoQueue`).
 pub struct Lifo<T>(Vec<T>);
@@ -17,12 +14,6 @@ pub struct Lifo<T>(Vec<T>);
 /// (std's `BinaryHeap` compares while moving: a panicking `pop` drops the smallest item.)
 pub struct Priority<T>(Vec<T>);
 
-impl<T> Default for Fifo<T> {
-    fn default() -> Self {
-        Fifo(VecDeque::new())
-    }
-}
-
 impl<T> Default for Lifo<T> {
     fn default() -> Self {
         Lifo(Vec::new())
@@ -32,19 +23,6 @@ impl<T> Default for Lifo<T> {
 impl<T: Ord> Default for Priority<T> {
     fn default() -> Self {
         Priority(Vec::new())
-    }
-}
-
-impl<T> Store for Fifo<T> {
-    type Item = T;
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn push(&mut self, item: T) {
-        self.0.push_back(item)
-    }
-    fn pop(&mut self) -> Option<T> {
-        self.0.pop_front()
     }
 }
 

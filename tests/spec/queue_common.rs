@@ -9,7 +9,7 @@
 //! call did not return before its trigger fired.
 
 use super::{join, spawn, wait_until};
-use concurrency::queue::{BaseQueue, Fifo, Lifo, Priority, Store};
+use concurrency::queue::{BaseQueue, Fifo, Lifo, Order, Priority, Store};
 use concurrency::{current_thread, ThreadState};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
@@ -20,8 +20,12 @@ pub(super) const QUEUE_SIZE: usize = 5;
 
 /// One of CPython's three queue classes: the order its store hands items out in.
 pub trait Kind: 'static {
-    /// The store of a queue of `T`s.
-    type S<T: Ord + Send + 'static>: Store<Item = T> + Default + Send + 'static;
+    /// The order of a queue of `T`s.
+    type S<T: Ord + Send + 'static>: Order<Item = T>;
+    /// A store in the same order, for the failure-injection cases, which wrap it. FIFO's
+    /// own queue runs no user code in put or get (nothing there can fail), so its cases run
+    /// on a `VecDeque` store, the path any custom FIFO store takes.
+    type Store<T: Ord + Send + 'static>: Store<Item = T> + Default + Send + 'static;
     /// Q-01's `target_order` for the puts 111, 333, 222.
     const BASIC_ORDER: [i32; 3];
 }
@@ -35,17 +39,42 @@ pub struct PriorityKind;
 
 impl Kind for FifoKind {
     type S<T: Ord + Send + 'static> = Fifo<T>;
+    type Store<T: Ord + Send + 'static> = VecFifo<T>;
     const BASIC_ORDER: [i32; 3] = [111, 333, 222];
 }
 
 impl Kind for LifoKind {
     type S<T: Ord + Send + 'static> = Lifo<T>;
+    type Store<T: Ord + Send + 'static> = Lifo<T>;
     const BASIC_ORDER: [i32; 3] = [222, 333, 111];
 }
 
 impl Kind for PriorityKind {
     type S<T: Ord + Send + 'static> = Priority<T>;
+    type Store<T: Ord + Send + 'static> = Priority<T>;
     const BASIC_ORDER: [i32; 3] = [111, 222, 333];
+}
+
+/// A FIFO [`Store`] (a custom store runs on the one-mutex core).
+pub struct VecFifo<T>(std::collections::VecDeque<T>);
+
+impl<T> Default for VecFifo<T> {
+    fn default() -> Self {
+        VecFifo(Default::default())
+    }
+}
+
+impl<T> Store for VecFifo<T> {
+    type Item = T;
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn push(&mut self, item: T) {
+        self.0.push_back(item)
+    }
+    fn pop(&mut self) -> Option<T> {
+        self.0.pop_front()
+    }
 }
 
 /// A queue of `T`s of kind `K`.

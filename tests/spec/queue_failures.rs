@@ -91,7 +91,7 @@ trap_site!(FifoKind);
 trap_site!(LifoKind);
 trap_site!(PriorityKind);
 
-type FailingQ<K> = BaseQueue<Failing<<K as Kind>::S<i32>, K>>;
+type FailingQ<K> = BaseQueue<Failing<<K as Kind>::Store<i32>, K>>;
 
 /// Asserts that `f` panicked with CPython's `FailingQueueException("You Lose")`.
 fn assert_you_lose<R>(r: Result<R, Box<dyn Any + Send>>) {

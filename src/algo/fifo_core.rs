@@ -1,0 +1,248 @@
+//! `Queue`'s (FIFO) state machine without a mutex: the lock-free list of `fifo_list.rs`, an
+//! atomic count of unfinished tasks, and three wait queues (getters waiting for an item,
+//! putters for room, joiners for every task done). Same contract as `queue_core.rs`, which
+//! LIFO and priority order keep.
+//!
+//! | counter      | meaning                                                              |
+//! |--------------|----------------------------------------------------------------------|
+//! | `unfinished` | items put and not yet `task_done()`: `join` waits for 0; counted     |
+//! |              | *before* the push, so a `task_done` for a just-got item never fails  |
+//! | `getters`    | getters counted before they park; a put looks (one load) and wakes   |
+//! |              | one only if non-zero                                                 |
+//! | `putters`    | the same for putters waiting for room, looked at by every get        |
+//! | `joiners`    | the same for `join`, looked at by the `task_done` that reaches 0     |
+//!
+//! Why no wake-up is lost (getters; putters and joiners are the same with the head, resp.
+//! `unfinished`, in the tail's place): a getter (A) counts itself and joins the wait queue,
+//! then (B) re-checks for an item with a read-modify-write of the list's tail, and parks only
+//! if there is none. A put (X) claims its slot with a read-modify-write of the tail, writes
+//! it, then (Y) loads `getters`. Either X comes after B in the tail's modification order: X
+//! acquires B, so A happens-before Y, and Y sees the getter (or that a waker already took it
+//! out) and wakes it; or X comes first, and B sees the item. A waker that pops a waiter
+//! uncounts it; a waiter that leaves by itself (timeout, or the re-check found what it wanted)
+//! uncounts itself only if it was still in the queue. (`tests/loom.rs` checks this under all
+//! interleavings of small models.)
+
+use crate::algo::fifo_list::{FifoList, Padded, PopFail, PushFail};
+use crate::algo::queue_core::{GetFail, PutFail};
+use crate::algo::wait_queue::{wake, WaitQueue};
+use crate::primitive::{AtomicU32, AtomicUsize, Ordering::*};
+use crate::time::Deadline;
+
+pub struct FifoCore<T> {
+    list: FifoList<T>,
+    /// Written by every put: on its own lines, away from what gets read.
+    unfinished: Padded<AtomicUsize>,
+    /// Read by every put or get, written only around a park.
+    getters: AtomicU32,
+    putters: AtomicU32,
+    joiners: AtomicU32,
+    not_empty: WaitQueue,
+    not_full: WaitQueue,
+    all_done: WaitQueue,
+}
+
+impl<T> FifoCore<T> {
+    pub(crate) fn new(maxsize: usize) -> FifoCore<T> {
+        FifoCore {
+            list: FifoList::new(maxsize),
+            unfinished: Padded(AtomicUsize::new(0)),
+            getters: AtomicU32::new(0),
+            putters: AtomicU32::new(0),
+            joiners: AtomicU32::new(0),
+            not_empty: WaitQueue::new(),
+            not_full: WaitQueue::new(),
+            all_done: WaitQueue::new(),
+        }
+    }
+
+    /// Puts without waiting.
+    #[inline]
+    pub(crate) fn try_put(&self, item: T) -> Result<(), (PutFail, T)> {
+        self.unfinished.fetch_add(1, Relaxed);
+        match self.list.push(item) {
+            Ok(()) => {
+                // Y (the push's claim was X).
+                if self.getters.load(Relaxed) > 0 {
+                    self.wake_one(&self.not_empty, &self.getters);
+                }
+                Ok(())
+            }
+            Err((why, item)) => {
+                self.finish_one(); // the put did not happen
+                Err((
+                    match why {
+                        PushFail::Full => PutFail::Full,
+                        PushFail::Closed => PutFail::ShutDown,
+                    },
+                    item,
+                ))
+            }
+        }
+    }
+
+    /// Puts, waiting for room until `deadline` (`None`: forever). The caller may block.
+    pub(crate) fn put_waiting(
+        &self,
+        mut item: T,
+        deadline: Option<Deadline>,
+    ) -> Result<(), (PutFail, T)> {
+        loop {
+            item = match self.try_put(item) {
+                Err((PutFail::Full, item)) => item,
+                done => return done,
+            };
+            self.putters.fetch_add(1, Relaxed); // A
+            let me = self.not_full.enqueue();
+            if self.list.has_room_or_closed() {
+                // B found room: try again (if a waker took us meanwhile, it uncounted us).
+                if self.not_full.cancel(&me) {
+                    self.putters.fetch_sub(1, Relaxed);
+                }
+                continue;
+            }
+            if !self.not_full.wait(&me, deadline, false) {
+                // Timed out (and out of the queue): uncount, and one last try.
+                self.putters.fetch_sub(1, Relaxed);
+                return self.try_put(item);
+            }
+        }
+    }
+
+    /// Gets without waiting: ShutDown wins over Empty once the queue is shut down and empty.
+    #[inline]
+    pub(crate) fn try_get(&self) -> Result<T, GetFail> {
+        match self.list.pop() {
+            Ok(item) => {
+                // Y for putters (the pop's claim of the head was X).
+                if self.putters.load(Relaxed) > 0 {
+                    self.wake_one(&self.not_full, &self.putters);
+                }
+                Ok(item)
+            }
+            Err(PopFail::Empty) => Err(GetFail::Empty),
+            Err(PopFail::Closed) => Err(GetFail::ShutDown),
+        }
+    }
+
+    /// Gets, waiting for an item until `deadline`. The caller may block.
+    pub(crate) fn get_waiting(&self, deadline: Option<Deadline>) -> Result<T, GetFail> {
+        loop {
+            match self.try_get() {
+                Err(GetFail::Empty) => {}
+                done => return done,
+            }
+            self.getters.fetch_add(1, Relaxed); // A
+            let me = self.not_empty.enqueue();
+            if self.list.has_item_or_closed() {
+                // B
+                if self.not_empty.cancel(&me) {
+                    self.getters.fetch_sub(1, Relaxed);
+                }
+                continue;
+            }
+            if !self.not_empty.wait(&me, deadline, false) {
+                self.getters.fetch_sub(1, Relaxed);
+                return self.try_get();
+            }
+        }
+    }
+
+    /// Pops one waiter of `queue` (if any is there yet) and wakes it.
+    #[cold]
+    fn wake_one(&self, queue: &WaitQueue, count: &AtomicU32) {
+        if let Some(w) = queue.take_one() {
+            count.fetch_sub(1, Relaxed);
+            wake(Some(w));
+        }
+    }
+
+    /// Wakes every waiter of `queue`.
+    fn wake_all(&self, queue: &WaitQueue, count: &AtomicU32) {
+        let woken = queue.notify(usize::MAX);
+        count.fetch_sub(woken as u32, Relaxed);
+    }
+
+    /// One task finished. `None` (and nothing changed) if none was unfinished.
+    pub(crate) fn task_done(&self) -> Option<usize> {
+        self.finish_one()
+    }
+
+    /// Counts one task finished, waking the joiners if it was the last.
+    fn finish_one(&self) -> Option<usize> {
+        // X for joiners: an RMW of `unfinished`, AcqRel.
+        let before = self
+            .unfinished
+            .fetch_update(AcqRel, Relaxed, |u| u.checked_sub(1))
+            .ok()?;
+        if before == 1 && self.joiners.load(Relaxed) > 0 {
+            self.wake_all(&self.all_done, &self.joiners);
+        }
+        Some(before - 1)
+    }
+
+    /// Whether every task is done now.
+    pub(crate) fn all_done(&self) -> bool {
+        self.unfinished.load(Acquire) == 0
+    }
+
+    /// Waits until every task is done. The caller may block.
+    pub(crate) fn join_waiting(&self) {
+        loop {
+            self.joiners.fetch_add(1, Relaxed); // A
+            let me = self.all_done.enqueue();
+            if self.unfinished.fetch_add(0, AcqRel) == 0 {
+                // B
+                if self.all_done.cancel(&me) {
+                    self.joiners.fetch_sub(1, Relaxed);
+                }
+                return;
+            }
+            self.all_done.wait(&me, None, false);
+        }
+    }
+
+    /// Shuts down: puts fail from now on; gets drain what is left, then fail. `immediate`
+    /// also drains the queue now (counting each drained item as done); the items are returned
+    /// so the caller drops them. Wakes every waiter to re-check.
+    pub(crate) fn shutdown(&self, immediate: bool) -> Vec<T> {
+        self.list.close();
+        let mut drained = Vec::new();
+        if immediate {
+            while let Ok(item) = self.list.pop() {
+                drained.push(item);
+            }
+            let n = drained.len();
+            // An RMW like task_done's; joiners re-check whatever it left.
+            let _ = self
+                .unfinished
+                .fetch_update(AcqRel, Relaxed, |u| Some(u.saturating_sub(n)));
+            self.wake_all(&self.all_done, &self.joiners);
+        }
+        self.wake_all(&self.not_empty, &self.getters);
+        self.wake_all(&self.not_full, &self.putters);
+        drained
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.list.is_closed()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub(crate) fn maxsize(&self) -> usize {
+        self.list.maxsize()
+    }
+
+    /// Changes the bound (CPython lets `maxsize` be assigned). Putters re-check.
+    pub(crate) fn set_maxsize(&self, maxsize: usize) {
+        self.list.set_maxsize(maxsize);
+        self.wake_all(&self.not_full, &self.putters);
+    }
+
+    pub(crate) fn unfinished(&self) -> usize {
+        self.unfinished.load(Acquire)
+    }
+}

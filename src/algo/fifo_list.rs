@@ -1,0 +1,471 @@
+//! The store behind `Queue` (FIFO) and `SimpleQueue`: an unbounded lock-free list of blocks,
+//! with an optional, changeable bound and a one-way close.
+//!
+//! Why not one mutex over a `VecDeque` (as CPython, and as `queue_core.rs` still does for LIFO
+//! and priority order)? With a producer and a consumer on two cores, every put and every get
+//! then moves the mutex's cache line to the other core: 10-12 M items/s here, a third of
+//! crossbeam's channel. Here a producer and a consumer meet only in the slot they hand over.
+//!
+//! ```text
+//!   head (consumers claim by CAS)            tail (producers claim by CAS; bit 0 = CLOSED)
+//!     |                                         |
+//!   [ block: slot 0 .. slot SLOTS-1, next ] -> [ block ... ] -> null
+//! ```
+//!
+//! | slot state bit | set by                       | meaning                                  |
+//! |----------------|------------------------------|------------------------------------------|
+//! | `WRITTEN`      | the producer that claimed it | the value is there                       |
+//! | `READ`         | the consumer that claimed it | the consumer is done with the slot       |
+//! | `DESTROY`      | a consumer freeing the block | the slot's reader must finish the freeing |
+//!
+//! Positions count `LAP` per block; the last position of each lap (offset `SLOTS`) is never a
+//! slot: while an index rests there, the thread that took the block's last slot is linking in
+//! (producer) or moving to (consumer) the next block, and everyone else on that end waits a
+//! moment. Whoever takes the last slot of a block does the switch, so the block pointer of each
+//! end changes only while its index is parked on that position, and a CAS that succeeds on an
+//! index proves the block pointer read after it belongs to it.
+//!
+//! A block is freed by the consumers, once every one of its slots has been read: the reader of
+//! the last slot starts, and hands the job over (`DESTROY`) to any reader still busy. No
+//! producer touches a block after setting its slot's `WRITTEN`.
+//!
+//! The bound: a put must not make the queue longer than `maxsize`. Reading the consumers' head
+//! on every put would move its cache line on every put, so producers keep a shared `limit`, a
+//! count of puts that is known not to overfill (`head`'s count + `maxsize` when it was
+//! computed: head only grows); only a put that reaches it re-reads `head` (under `bound`, which
+//! also serializes it with `set_maxsize`). What this list does *not* give: fairness between
+//! producers, or lock-freedom for a consumer whose producer is preempted mid-put (it waits for
+//! that slot, as in every array-of-slots queue).
+
+use crate::internal::Mutex;
+use crate::primitive::{yield_now, AtomicPtr, AtomicU32, AtomicUsize, Ordering::*, UnsafeCell};
+use core::mem::MaybeUninit;
+use core::ptr;
+
+/// Positions per block; `SLOTS` of them hold items.
+#[cfg(not(loom))]
+const LAP: usize = 32;
+/// Two slots per block keep the models small and still switch blocks.
+#[cfg(loom)]
+const LAP: usize = 3;
+const SLOTS: usize = LAP - 1;
+
+const WRITTEN: u32 = 1;
+const READ: u32 = 2;
+const DESTROY: u32 = 4;
+
+/// The tail index holds `position << SHIFT | CLOSED`.
+const CLOSED: usize = 1;
+const SHIFT: usize = 1;
+
+/// Items before `position` (sentinel positions are not items).
+#[inline]
+fn count(position: usize) -> usize {
+    position - position / LAP
+}
+
+struct Slot<T> {
+    value: UnsafeCell<MaybeUninit<T>>,
+    state: AtomicU32,
+}
+
+struct Block<T> {
+    next: AtomicPtr<Block<T>>,
+    slots: [Slot<T>; SLOTS],
+}
+
+impl<T> Block<T> {
+    fn new() -> Box<Block<T>> {
+        Box::new(Block {
+            next: AtomicPtr::new(ptr::null_mut()),
+            slots: core::array::from_fn(|_| Slot {
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+                state: AtomicU32::new(0),
+            }),
+        })
+    }
+}
+
+/// A short wait for another thread to finish a step that takes a few instructions.
+struct Backoff(u32);
+
+impl Backoff {
+    fn snooze(&mut self) {
+        if cfg!(loom) || self.0 >= 6 {
+            yield_now();
+        } else {
+            for _ in 0..1u32 << self.0 {
+                core::hint::spin_loop();
+            }
+            self.0 += 1;
+        }
+    }
+}
+
+/// A value on cache lines of its own (128 bytes: two lines, as adjacent-line prefetchers pair
+/// them), so that a word one side writes often does not slow the other side's reads.
+#[repr(align(128))]
+pub(crate) struct Padded<T>(pub(crate) T);
+
+impl<T> core::ops::Deref for Padded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// One end of the list: an index and the block it is in.
+#[repr(align(128))] // its own cache line(s): producers and consumers do not share one
+struct End<T> {
+    index: AtomicUsize,
+    block: AtomicPtr<Block<T>>,
+    /// On the head only: a tail position seen earlier (the tail only grows), so that a
+    /// consumer behind it knows there is an item without reading the producers' line.
+    tail_seen: AtomicUsize,
+}
+
+/// Why a push failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PushFail {
+    Full,
+    Closed,
+}
+
+/// Why a pop found nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PopFail {
+    Empty,
+    /// Empty, and closed: it stays empty.
+    Closed,
+}
+
+pub(crate) struct FifoList<T> {
+    head: End<T>,
+    tail: End<T>,
+    /// Pushes may go on while the tail's count is below this (see the module doc). Read by
+    /// every push, written rarely.
+    limit: Padded<AtomicUsize>,
+    /// 0: unbounded.
+    maxsize: AtomicUsize,
+    bound: Mutex<()>,
+    /// One emptied block kept for the next switch: a block per `SLOTS` items would otherwise
+    /// be allocated by a producer and freed by a consumer, a costly pairing for allocators.
+    spare: Padded<AtomicPtr<Block<T>>>,
+}
+
+// SAFETY: the list hands each `T` from the producer that wrote its slot to the one consumer
+// that claimed it (the slot's WRITTEN bit, Release/Acquire, orders the write before the read),
+// so sharing the list moves `T`s between threads, which `T: Send` permits.
+unsafe impl<T: Send> Sync for FifoList<T> {}
+// SAFETY: the list owns its blocks and items; moving it moves `T`s, which `T: Send` permits.
+unsafe impl<T: Send> Send for FifoList<T> {}
+
+impl<T> FifoList<T> {
+    pub(crate) fn new(maxsize: usize) -> FifoList<T> {
+        let first = Box::into_raw(Block::new());
+        FifoList {
+            head: End {
+                index: AtomicUsize::new(0),
+                block: AtomicPtr::new(first),
+                tail_seen: AtomicUsize::new(0),
+            },
+            tail: End {
+                index: AtomicUsize::new(0),
+                block: AtomicPtr::new(first),
+                tail_seen: AtomicUsize::new(0),
+            },
+            spare: Padded(AtomicPtr::new(ptr::null_mut())),
+            limit: Padded(AtomicUsize::new(0)),
+            maxsize: AtomicUsize::new(maxsize),
+            bound: Mutex::new(()),
+        }
+    }
+
+    /// Appends `item`, unless the list is closed or (bounded) full. Never waits for long.
+    pub(crate) fn push(&self, item: T) -> Result<(), (PushFail, T)> {
+        let mut backoff = Backoff(0);
+        let mut spare: Option<Box<Block<T>>> = None;
+        loop {
+            let tail = self.tail.index.load(Acquire);
+            if tail & CLOSED != 0 {
+                return Err((PushFail::Closed, item));
+            }
+            let position = tail >> SHIFT;
+            let offset = position % LAP;
+            if offset == SLOTS {
+                backoff.snooze(); // the last slot's producer is linking the next block
+                continue;
+            }
+            if count(position) >= self.limit.load(Relaxed) && !self.room_for(position) {
+                return Err((PushFail::Full, item));
+            }
+            if offset + 1 == SLOTS && spare.is_none() {
+                spare = Some(self.fresh_block()); // before the CAS: nobody waits on it
+            }
+            let block = self.tail.block.load(Acquire);
+            // AcqRel: a waiting getter's check of the tail (an RMW, `has_item_or_closed`) and
+            // this claim are ordered one way or the other: see `fifo_core.rs`.
+            if self
+                .tail
+                .index
+                .compare_exchange_weak(tail, tail + (1 << SHIFT), AcqRel, Relaxed)
+                .is_err()
+            {
+                backoff.snooze();
+                continue;
+            }
+            if offset + 1 == SLOTS {
+                let next = Box::into_raw(spare.take().unwrap_or_else(|| self.fresh_block()));
+                // Release both: a producer that sees the index move on sees the new block.
+                self.tail.block.store(next, Release);
+                self.tail.index.fetch_add(1 << SHIFT, Release); // over the sentinel
+                                                                // SAFETY: `block` is live: our slot in it is claimed and not yet written, so
+                                                                // no consumer has read it, and blocks are freed only once all slots are read.
+                unsafe { (*block).next.store(next, Release) };
+            }
+            // SAFETY: as above, the block is live; the CAS gave this thread slot `offset`
+            // alone, and no consumer reads it before WRITTEN is set.
+            let slot = unsafe { &(*block).slots[offset] };
+            // SAFETY: the slot is ours (see above); writing `MaybeUninit` needs no drop.
+            slot.value
+                .with_mut(|p| unsafe { p.write(MaybeUninit::new(item)) });
+            slot.state.fetch_or(WRITTEN, Release);
+            return Ok(());
+        }
+    }
+
+    /// Whether a push at `position` keeps the bound; refreshes `limit`. Cold: a put gets here
+    /// once per `maxsize` puts or so, or when the queue is (nearly) full.
+    ///
+    /// No lock: against a concurrent `set_maxsize` (S1 store maxsize, S2 store limit 0), this
+    /// (P1 load maxsize, P2 store limit, P3 load maxsize) uses SeqCst, so in their single
+    /// total order either P2 precedes S2 (whose 0 then wins) or S1 precedes P3 (which sees
+    /// the change and stores 0 itself): a limit from an old bound never outlives the change.
+    #[cold]
+    fn room_for(&self, position: usize) -> bool {
+        let maxsize = self.maxsize.load(SeqCst); // P1
+        if maxsize == 0 {
+            self.limit.store(usize::MAX, SeqCst);
+        } else {
+            // Acquire: pairs with consumers' claims, so the room seen is real.
+            let limit = count(self.head.index.load(Acquire)) + maxsize;
+            self.limit.store(limit, SeqCst); // P2
+            if count(position) >= limit {
+                return false;
+            }
+        }
+        if self.maxsize.load(SeqCst) != maxsize {
+            // P3: the bound changed meanwhile; the next push recomputes, this one goes on
+            // (it is ordered before the change).
+            self.limit.store(0, SeqCst);
+        }
+        true
+    }
+
+    /// Takes the oldest item.
+    pub(crate) fn pop(&self) -> Result<T, PopFail> {
+        let mut backoff = Backoff(0);
+        loop {
+            let head = self.head.index.load(Acquire);
+            let offset = head % LAP;
+            if offset == SLOTS {
+                backoff.snooze(); // the last slot's consumer is moving to the next block
+                continue;
+            }
+            let block = self.head.block.load(Acquire);
+            if head >= self.head.tail_seen.load(Relaxed) {
+                // Caught up with the last tail seen: look at the real one.
+                let tail = self.tail.index.load(Acquire);
+                if head == tail >> SHIFT {
+                    return Err(if tail & CLOSED != 0 {
+                        PopFail::Closed
+                    } else {
+                        PopFail::Empty
+                    });
+                }
+                // A racing consumer may store an older tail: harmless, only a hint.
+                self.head.tail_seen.store(tail >> SHIFT, Relaxed);
+            }
+            // AcqRel: pairs with a waiting putter's check of the head (`has_room_or_closed`).
+            if self
+                .head
+                .index
+                .compare_exchange_weak(head, head + 1, AcqRel, Relaxed)
+                .is_err()
+            {
+                backoff.snooze();
+                continue;
+            }
+            if offset + 1 == SLOTS {
+                // The producer of this last slot links the next block right after its claim.
+                let next = loop {
+                    // SAFETY: `block` is live: our slot in it is claimed and unread.
+                    let next = unsafe { (*block).next.load(Acquire) };
+                    if !next.is_null() {
+                        break next;
+                    }
+                    backoff.snooze();
+                };
+                self.head.block.store(next, Release);
+                self.head.index.fetch_add(1, Release); // over the sentinel
+            }
+            // SAFETY: live as above; the CAS gave this thread slot `offset` alone.
+            let slot = unsafe { &(*block).slots[offset] };
+            while slot.state.load(Acquire) & WRITTEN == 0 {
+                backoff.snooze(); // its producer claimed it and is writing it
+            }
+            // SAFETY: WRITTEN (Acquire) shows the producer's write of an initialized value;
+            // this is the one read of it, so the value moves out exactly once.
+            let item = slot.value.with(|p| unsafe { ptr::read(p).assume_init() });
+            if offset + 1 == SLOTS {
+                // SAFETY: the last slot is read; `destroy` frees only once all slots are.
+                unsafe { self.destroy(block, 0) };
+            } else if slot.state.fetch_or(READ, AcqRel) & DESTROY != 0 {
+                // SAFETY: slots up to ours are read, and the destroyer handed over to us.
+                unsafe { self.destroy(block, offset + 1) };
+            }
+            return Ok(item);
+        }
+    }
+
+    /// Retires `block` unless a reader of one of the slots `start..SLOTS-1` is still busy, in
+    /// which case that reader will call this again for the slots after its own. A retired
+    /// block becomes the spare (emptied), or is freed if there is one already.
+    ///
+    /// # Safety
+    /// `block` came from `Block::new` and every slot before `start`, and the last one, has
+    /// been read by a consumer that no longer touches the block (the caller is the last
+    /// slot's reader, or the reader of `start - 1`).
+    unsafe fn destroy(&self, block: *mut Block<T>, start: usize) {
+        for i in start..SLOTS - 1 {
+            // SAFETY: the block is not retired yet: only the last caller of `destroy` does
+            // that, and the slot `i` reader (if still busy) has not called it.
+            let slot = unsafe { &(*block).slots[i] };
+            if slot.state.load(Acquire) & READ == 0
+                && slot.state.fetch_or(DESTROY, AcqRel) & READ == 0
+            {
+                return; // its reader sees DESTROY and carries on from i + 1
+            }
+        }
+        // SAFETY: every slot is read and no reader or producer will touch the block again
+        // (a thread holding a stale pointer to it only ever compares it, never reads through
+        // it, until a CAS on an index proves it current), so this thread has it alone.
+        let emptied = unsafe { &mut *block };
+        emptied.next.store(ptr::null_mut(), Relaxed);
+        for slot in &emptied.slots {
+            slot.state.store(0, Relaxed);
+        }
+        // Release: the producer that takes it (Acquire) sees it emptied.
+        let old = self.spare.swap(block, AcqRel);
+        if !old.is_null() {
+            // SAFETY: a spare is owned by the `spare` slot alone (swapped in and out whole);
+            // it came from `Box::into_raw`.
+            drop(unsafe { Box::from_raw(old) });
+        }
+    }
+
+    /// The spare block if there is one, else a new one.
+    fn fresh_block(&self) -> Box<Block<T>> {
+        let spare = self.spare.swap(ptr::null_mut(), AcqRel);
+        if spare.is_null() {
+            Block::new()
+        } else {
+            // SAFETY: swapped out of `spare`, so ours alone; emptied by `destroy`; it came
+            // from `Box::into_raw`.
+            unsafe { Box::from_raw(spare) }
+        }
+    }
+
+    /// Closes the list: every later push fails. True if this call closed it.
+    pub(crate) fn close(&self) -> bool {
+        self.tail.index.fetch_or(CLOSED, AcqRel) & CLOSED == 0
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.tail.index.load(Acquire) & CLOSED != 0
+    }
+
+    /// For a getter about to park: is there an item (or a claimed slot about to be one), or is
+    /// the list closed? A read-modify-write of the tail, so that it is ordered with every
+    /// producer's claim (see `fifo_core.rs`).
+    pub(crate) fn has_item_or_closed(&self) -> bool {
+        let tail = self.tail.index.fetch_add(0, AcqRel);
+        tail & CLOSED != 0 || self.head.index.load(Acquire) != tail >> SHIFT
+    }
+
+    /// For a putter about to park: is there room, or is the list closed? Read-modify-writes of
+    /// both ends, ordered with every consumer's claim and with `close`, and the bound read
+    /// under `bound`, ordered with `set_maxsize`.
+    pub(crate) fn has_room_or_closed(&self) -> bool {
+        let head = self.head.index.fetch_add(0, AcqRel);
+        let tail = self.tail.index.fetch_add(0, AcqRel);
+        // Under `bound`: either a concurrent `set_maxsize` is seen here, or its wake-up (after
+        // its critical section) finds this putter already in the wait queue.
+        let maxsize = {
+            let _serialized = self.bound.lock();
+            self.maxsize.load(Relaxed)
+        };
+        tail & CLOSED != 0
+            || maxsize == 0
+            || count(tail >> SHIFT).saturating_sub(count(head)) < maxsize
+    }
+
+    /// How many items (a snapshot).
+    pub(crate) fn len(&self) -> usize {
+        loop {
+            let tail = self.tail.index.load(Acquire);
+            let head = self.head.index.load(Acquire);
+            if self.tail.index.load(Acquire) == tail {
+                return count(tail >> SHIFT).saturating_sub(count(head));
+            }
+        }
+    }
+
+    pub(crate) fn maxsize(&self) -> usize {
+        self.maxsize.load(Relaxed)
+    }
+
+    /// Changes the bound; the next push re-checks it against the head.
+    pub(crate) fn set_maxsize(&self, maxsize: usize) {
+        let _serialized = self.bound.lock(); // see `has_room_or_closed`
+        self.maxsize.store(maxsize, SeqCst); // S1
+        self.limit.store(0, SeqCst); // S2
+    }
+}
+
+impl<T> Drop for FifoList<T> {
+    fn drop(&mut self) {
+        // `&mut self`: no other thread is inside; no index rests on a sentinel.
+        let mut position = self.head.index.load(Relaxed);
+        let tail = self.tail.index.load(Relaxed) >> SHIFT;
+        let mut block = self.head.block.load(Relaxed);
+        while position != tail {
+            let offset = position % LAP;
+            if offset < SLOTS {
+                // SAFETY: positions in head..tail hold written, unread values (every push
+                // finished); `block` is the live block they are in.
+                unsafe {
+                    (*block).slots[offset]
+                        .value
+                        .with_mut(|p| (*p).assume_init_drop());
+                }
+            } else {
+                // SAFETY: the block is live and fully passed; `next` is set (its last slot
+                // was pushed). It came from `Box::into_raw` and nobody else frees it.
+                unsafe {
+                    let next = (*block).next.load(Relaxed);
+                    drop(Box::from_raw(block));
+                    block = next;
+                }
+            }
+            position += 1;
+        }
+        // SAFETY: the block the head is in is live and owned by the list alone now.
+        drop(unsafe { Box::from_raw(block) });
+        let spare = self.spare.load(Relaxed);
+        if !spare.is_null() {
+            // SAFETY: the spare is owned by the list alone; it came from `Box::into_raw`.
+            drop(unsafe { Box::from_raw(spare) });
+        }
+    }
+}
