@@ -17,7 +17,7 @@ macro_rules! const_unless_loom {
 
 mod primitive {
     pub use loom::cell::UnsafeCell;
-    pub use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+    pub use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
     pub use loom::thread::yield_now;
     /// One re-read before parking keeps the models small (each read is a point loom branches on).
     pub const SPINS: u32 = 1;
@@ -90,10 +90,14 @@ mod time {
 // The files under test, at the crate root so their paths are relative to tests/.
 #[path = "../src/algo/event_word.rs"]
 mod event_word;
+#[path = "../src/algo/fifo_bound.rs"]
+mod fifo_bound;
 #[path = "../src/algo/fifo_core.rs"]
 mod fifo_core;
 #[path = "../src/algo/fifo_list.rs"]
 mod fifo_list;
+#[path = "../src/algo/fifo_ring.rs"]
+mod fifo_ring;
 #[path = "../src/internal/mutex.rs"]
 mod internal_mutex;
 #[path = "../src/algo/queue_core.rs"]
@@ -116,14 +120,15 @@ mod internal {
 
 mod algo {
     pub(crate) use crate::{
-        event_word, fifo_core, fifo_list, queue_core, raw_lock, reentrant_lock, semaphore_word,
-        wait_queue,
+        event_word, fifo_core, fifo_list, fifo_ring, queue_core, raw_lock, reentrant_lock,
+        semaphore_word, wait_queue,
     };
 }
 
 use algo::event_word::EventWord;
 use algo::fifo_core::FifoCore;
 use algo::fifo_list::{FifoList, PopFail};
+use algo::fifo_ring::FifoRing;
 use algo::queue_core::{GetFail, PutFail, QueueCore, Store};
 use algo::raw_lock::RawLock;
 use algo::reentrant_lock::{Entered, ReentrantLock};
@@ -465,19 +470,86 @@ fn fifo_join_and_shutdown_wake_waiters() {
     });
 }
 
-/// FIFO: a putter blocked on a full queue wakes when `maxsize` grows (CPython lets it be
-/// assigned), and `shutdown(immediate)` drops what is left and counts it done.
+/// FIFO (ring): a putter blocked on a full queue wakes when `maxsize` grows back (CPython lets
+/// it be assigned), and `shutdown(immediate)` drops what is left and counts it done.
 #[test]
 fn fifo_growing_maxsize_wakes_putter() {
     loom::model(|| {
-        let q = Arc::new(FifoCore::new(1));
+        let q = Arc::new(FifoCore::new(2));
+        q.set_maxsize(1).unwrap();
         assert!(q.try_put(1).is_ok());
         let p = q.clone();
         let putter = thread::spawn(move || p.put_waiting(2, None).is_ok());
-        q.set_maxsize(2);
+        q.set_maxsize(2).unwrap();
         assert!(putter.join().unwrap());
         assert_eq!(q.len(), 2);
         assert_eq!(q.shutdown(true), [1, 2]);
         assert_eq!(q.unfinished(), 0);
+    });
+}
+
+/// FIFO (list with a bound set later): the same handover as the ring's model, through the
+/// list's bound and block switch.
+#[test]
+fn fifo_list_bounded_put_waits_for_room() {
+    loom::model(|| {
+        let q = Arc::new(FifoCore::new(0));
+        q.set_maxsize(1).unwrap();
+        let p = q.clone();
+        let producer = thread::spawn(move || {
+            for item in [1, 2, 3] {
+                assert!(p.put_waiting(item, None).is_ok());
+            }
+        });
+        for expected in [1, 2, 3] {
+            assert_eq!(q.get_waiting(None), Ok(expected));
+        }
+        producer.join().unwrap();
+    });
+}
+
+/// FIFO ring of two slots: two producers and two consumers race through more than a lap;
+/// every item is taken exactly once.
+#[test]
+fn fifo_ring_producers_and_consumers_race() {
+    loom::model(|| {
+        let ring = Arc::new(FifoRing::new(2));
+        assert!(ring.push(0).is_ok());
+        let producers: Vec<_> = [1, 2]
+            .into_iter()
+            .map(|item| {
+                let r = ring.clone();
+                thread::spawn(move || {
+                    let mut item = item;
+                    loop {
+                        match r.push(item) {
+                            Ok(()) => break,
+                            Err((_, back)) => item = back,
+                        }
+                        thread::yield_now();
+                    }
+                })
+            })
+            .collect();
+        let r = ring.clone();
+        let consumer = thread::spawn(move || {
+            let mut got = Vec::new();
+            while got.len() < 2 {
+                if let Ok(item) = r.pop() {
+                    got.push(item);
+                }
+                thread::yield_now();
+            }
+            got
+        });
+        for p in producers {
+            p.join().unwrap();
+        }
+        let mut all = consumer.join().unwrap();
+        while let Ok(item) = ring.pop() {
+            all.push(item);
+        }
+        all.sort_unstable();
+        assert_eq!(all, [0, 1, 2]);
     });
 }

@@ -24,13 +24,30 @@
 //! interleavings of small models.)
 
 use crate::algo::fifo_list::{FifoList, Padded, PopFail, PushFail};
+use crate::algo::fifo_ring::FifoRing;
 use crate::algo::queue_core::{GetFail, PutFail};
 use crate::algo::wait_queue::{wake, WaitQueue};
 use crate::primitive::{AtomicU32, AtomicUsize, Ordering::*};
 use crate::time::Deadline;
 
+/// Where the items are: a bounded queue gets a ring of `maxsize` slots, an unbounded one the
+/// list of blocks (one branch per call, always taken the same way for a queue).
+enum Items<T> {
+    List(FifoList<T>),
+    Ring(FifoRing<T>),
+}
+
+macro_rules! on_items {
+    ($items:expr, $store:ident => $call:expr) => {
+        match $items {
+            Items::List($store) => $call,
+            Items::Ring($store) => $call,
+        }
+    };
+}
+
 pub struct FifoCore<T> {
-    list: FifoList<T>,
+    items: Items<T>,
     /// Written by every put: on its own lines, away from what gets read.
     unfinished: Padded<AtomicUsize>,
     /// Read by every put or get, written only around a park.
@@ -45,7 +62,11 @@ pub struct FifoCore<T> {
 impl<T> FifoCore<T> {
     pub(crate) fn new(maxsize: usize) -> FifoCore<T> {
         FifoCore {
-            list: FifoList::new(maxsize),
+            items: if maxsize == 0 {
+                Items::List(FifoList::new(0))
+            } else {
+                Items::Ring(FifoRing::new(maxsize))
+            },
             unfinished: Padded(AtomicUsize::new(0)),
             getters: AtomicU32::new(0),
             putters: AtomicU32::new(0),
@@ -60,7 +81,7 @@ impl<T> FifoCore<T> {
     #[inline]
     pub(crate) fn try_put(&self, item: T) -> Result<(), (PutFail, T)> {
         self.unfinished.fetch_add(1, Relaxed);
-        match self.list.push(item) {
+        match on_items!(&self.items, items => items.push(item)) {
             Ok(()) => {
                 // Y (the push's claim was X).
                 if self.getters.load(Relaxed) > 0 {
@@ -94,7 +115,7 @@ impl<T> FifoCore<T> {
             };
             self.putters.fetch_add(1, Relaxed); // A
             let me = self.not_full.enqueue();
-            if self.list.has_room_or_closed() {
+            if on_items!(&self.items, items => items.has_room_or_closed()) {
                 // B found room: try again (if a waker took us meanwhile, it uncounted us).
                 if self.not_full.cancel(&me) {
                     self.putters.fetch_sub(1, Relaxed);
@@ -112,7 +133,7 @@ impl<T> FifoCore<T> {
     /// Gets without waiting: ShutDown wins over Empty once the queue is shut down and empty.
     #[inline]
     pub(crate) fn try_get(&self) -> Result<T, GetFail> {
-        match self.list.pop() {
+        match on_items!(&self.items, items => items.pop()) {
             Ok(item) => {
                 // Y for putters (the pop's claim of the head was X).
                 if self.putters.load(Relaxed) > 0 {
@@ -134,7 +155,7 @@ impl<T> FifoCore<T> {
             }
             self.getters.fetch_add(1, Relaxed); // A
             let me = self.not_empty.enqueue();
-            if self.list.has_item_or_closed() {
+            if on_items!(&self.items, items => items.has_item_or_closed()) {
                 // B
                 if self.not_empty.cancel(&me) {
                     self.getters.fetch_sub(1, Relaxed);
@@ -206,10 +227,10 @@ impl<T> FifoCore<T> {
     /// also drains the queue now (counting each drained item as done); the items are returned
     /// so the caller drops them. Wakes every waiter to re-check.
     pub(crate) fn shutdown(&self, immediate: bool) -> Vec<T> {
-        self.list.close();
+        on_items!(&self.items, items => items.close());
         let mut drained = Vec::new();
         if immediate {
-            while let Ok(item) = self.list.pop() {
+            while let Ok(item) = on_items!(&self.items, items => items.pop()) {
                 drained.push(item);
             }
             let n = drained.len();
@@ -225,21 +246,29 @@ impl<T> FifoCore<T> {
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {
-        self.list.is_closed()
+        on_items!(&self.items, items => items.is_closed())
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.list.len()
+        on_items!(&self.items, items => items.len())
     }
 
     pub(crate) fn maxsize(&self) -> usize {
-        self.list.maxsize()
+        on_items!(&self.items, items => items.maxsize())
     }
 
-    /// Changes the bound (CPython lets `maxsize` be assigned). Putters re-check.
-    pub(crate) fn set_maxsize(&self, maxsize: usize) {
-        self.list.set_maxsize(maxsize);
+    /// Changes the bound (CPython lets `maxsize` be assigned). Putters re-check. A bounded
+    /// queue's ring cannot grow: `Err(capacity)` (nothing changed) for 0 or more than that.
+    pub(crate) fn set_maxsize(&self, maxsize: usize) -> Result<(), usize> {
+        match &self.items {
+            Items::List(list) => list.set_maxsize(maxsize),
+            Items::Ring(ring) if (1..=ring.capacity_limit()).contains(&maxsize) => {
+                ring.set_maxsize(maxsize)
+            }
+            Items::Ring(ring) => return Err(ring.capacity_limit()),
+        }
         self.wake_all(&self.not_full, &self.putters);
+        Ok(())
     }
 
     pub(crate) fn unfinished(&self) -> usize {

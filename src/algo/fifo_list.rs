@@ -29,39 +29,43 @@
 //! the last slot starts, and hands the job over (`DESTROY`) to any reader still busy. No
 //! producer touches a block after setting its slot's `WRITTEN`.
 //!
-//! The bound: a put must not make the queue longer than `maxsize`. Reading the consumers' head
-//! on every put would move its cache line on every put, so producers keep a shared `limit`, a
-//! count of puts that is known not to overfill (`head`'s count + `maxsize` when it was
-//! computed: head only grows); only a put that reaches it re-reads `head` (under `bound`, which
-//! also serializes it with `set_maxsize`). What this list does *not* give: fairness between
-//! producers, or lock-freedom for a consumer whose producer is preempted mid-put (it waits for
-//! that slot, as in every array-of-slots queue).
+//! Positions are 64-bit on every target (wasm32 too), so they never wrap. An optional bound is
+//! kept by `fifo_bound.rs`. What this list does *not* give: fairness between producers, or
+//! lock-freedom for a consumer whose producer is preempted mid-put (it waits for that slot, as
+//! in every array-of-slots queue).
 
-use crate::internal::Mutex;
-use crate::primitive::{yield_now, AtomicPtr, AtomicU32, AtomicUsize, Ordering::*, UnsafeCell};
+use super::fifo_bound::Bound;
+use super::spin::Backoff;
+use crate::primitive::{AtomicPtr, AtomicU32, AtomicU64, Ordering::*, UnsafeCell};
 use core::mem::MaybeUninit;
 use core::ptr;
 
 /// Positions per block; `SLOTS` of them hold items.
 #[cfg(not(loom))]
-const LAP: usize = 32;
+const LAP: u64 = 32;
 /// Two slots per block keep the models small and still switch blocks.
 #[cfg(loom)]
-const LAP: usize = 3;
-const SLOTS: usize = LAP - 1;
+const LAP: u64 = 3;
+const SLOTS: usize = LAP as usize - 1;
 
 const WRITTEN: u32 = 1;
 const READ: u32 = 2;
 const DESTROY: u32 = 4;
 
 /// The tail index holds `position << SHIFT | CLOSED`.
-const CLOSED: usize = 1;
-const SHIFT: usize = 1;
+const CLOSED: u64 = 1;
+const SHIFT: u32 = 1;
 
 /// Items before `position` (sentinel positions are not items).
 #[inline]
-fn count(position: usize) -> usize {
+fn count(position: u64) -> u64 {
     position - position / LAP
+}
+
+/// The slot a position names (`SLOTS` for the sentinel).
+#[inline]
+fn offset(position: u64) -> usize {
+    (position % LAP) as usize
 }
 
 struct Slot<T> {
@@ -86,22 +90,6 @@ impl<T> Block<T> {
     }
 }
 
-/// A short wait for another thread to finish a step that takes a few instructions.
-struct Backoff(u32);
-
-impl Backoff {
-    fn snooze(&mut self) {
-        if cfg!(loom) || self.0 >= 6 {
-            yield_now();
-        } else {
-            for _ in 0..1u32 << self.0 {
-                core::hint::spin_loop();
-            }
-            self.0 += 1;
-        }
-    }
-}
-
 /// A value on cache lines of its own (128 bytes: two lines, as adjacent-line prefetchers pair
 /// them), so that a word one side writes often does not slow the other side's reads.
 #[repr(align(128))]
@@ -117,11 +105,11 @@ impl<T> core::ops::Deref for Padded<T> {
 /// One end of the list: an index and the block it is in.
 #[repr(align(128))] // its own cache line(s): producers and consumers do not share one
 struct End<T> {
-    index: AtomicUsize,
+    index: AtomicU64,
     block: AtomicPtr<Block<T>>,
     /// On the head only: a tail position seen earlier (the tail only grows), so that a
     /// consumer behind it knows there is an item without reading the producers' line.
-    tail_seen: AtomicUsize,
+    tail_seen: AtomicU64,
 }
 
 /// Why a push failed.
@@ -142,12 +130,7 @@ pub(crate) enum PopFail {
 pub(crate) struct FifoList<T> {
     head: End<T>,
     tail: End<T>,
-    /// Pushes may go on while the tail's count is below this (see the module doc). Read by
-    /// every push, written rarely.
-    limit: Padded<AtomicUsize>,
-    /// 0: unbounded.
-    maxsize: AtomicUsize,
-    bound: Mutex<()>,
+    bound: Bound,
     /// One emptied block kept for the next switch: a block per `SLOTS` items would otherwise
     /// be allocated by a producer and freed by a consumer, a costly pairing for allocators.
     spare: Padded<AtomicPtr<Block<T>>>,
@@ -165,25 +148,23 @@ impl<T> FifoList<T> {
         let first = Box::into_raw(Block::new());
         FifoList {
             head: End {
-                index: AtomicUsize::new(0),
+                index: AtomicU64::new(0),
                 block: AtomicPtr::new(first),
-                tail_seen: AtomicUsize::new(0),
+                tail_seen: AtomicU64::new(0),
             },
             tail: End {
-                index: AtomicUsize::new(0),
+                index: AtomicU64::new(0),
                 block: AtomicPtr::new(first),
-                tail_seen: AtomicUsize::new(0),
+                tail_seen: AtomicU64::new(0),
             },
             spare: Padded(AtomicPtr::new(ptr::null_mut())),
-            limit: Padded(AtomicUsize::new(0)),
-            maxsize: AtomicUsize::new(maxsize),
-            bound: Mutex::new(()),
+            bound: Bound::new(maxsize),
         }
     }
 
     /// Appends `item`, unless the list is closed or (bounded) full. Never waits for long.
     pub(crate) fn push(&self, item: T) -> Result<(), (PushFail, T)> {
-        let mut backoff = Backoff(0);
+        let mut backoff = Backoff::new();
         let mut spare: Option<Box<Block<T>>> = None;
         loop {
             let tail = self.tail.index.load(Acquire);
@@ -191,12 +172,15 @@ impl<T> FifoList<T> {
                 return Err((PushFail::Closed, item));
             }
             let position = tail >> SHIFT;
-            let offset = position % LAP;
+            let offset = offset(position);
             if offset == SLOTS {
                 backoff.snooze(); // the last slot's producer is linking the next block
                 continue;
             }
-            if count(position) >= self.limit.load(Relaxed) && !self.room_for(position) {
+            if !self
+                .bound
+                .admits(count(position), || count(self.head.index.load(Acquire)))
+            {
                 return Err((PushFail::Full, item));
             }
             if offset + 1 == SLOTS && spare.is_none() {
@@ -234,40 +218,12 @@ impl<T> FifoList<T> {
         }
     }
 
-    /// Whether a push at `position` keeps the bound; refreshes `limit`. Cold: a put gets here
-    /// once per `maxsize` puts or so, or when the queue is (nearly) full.
-    ///
-    /// No lock: against a concurrent `set_maxsize` (S1 store maxsize, S2 store limit 0), this
-    /// (P1 load maxsize, P2 store limit, P3 load maxsize) uses SeqCst, so in their single
-    /// total order either P2 precedes S2 (whose 0 then wins) or S1 precedes P3 (which sees
-    /// the change and stores 0 itself): a limit from an old bound never outlives the change.
-    #[cold]
-    fn room_for(&self, position: usize) -> bool {
-        let maxsize = self.maxsize.load(SeqCst); // P1
-        if maxsize == 0 {
-            self.limit.store(usize::MAX, SeqCst);
-        } else {
-            // Acquire: pairs with consumers' claims, so the room seen is real.
-            let limit = count(self.head.index.load(Acquire)) + maxsize;
-            self.limit.store(limit, SeqCst); // P2
-            if count(position) >= limit {
-                return false;
-            }
-        }
-        if self.maxsize.load(SeqCst) != maxsize {
-            // P3: the bound changed meanwhile; the next push recomputes, this one goes on
-            // (it is ordered before the change).
-            self.limit.store(0, SeqCst);
-        }
-        true
-    }
-
     /// Takes the oldest item.
     pub(crate) fn pop(&self) -> Result<T, PopFail> {
-        let mut backoff = Backoff(0);
+        let mut backoff = Backoff::new();
         loop {
             let head = self.head.index.load(Acquire);
-            let offset = head % LAP;
+            let offset = offset(head);
             if offset == SLOTS {
                 backoff.snooze(); // the last slot's consumer is moving to the next block
                 continue;
@@ -399,15 +355,10 @@ impl<T> FifoList<T> {
     pub(crate) fn has_room_or_closed(&self) -> bool {
         let head = self.head.index.fetch_add(0, AcqRel);
         let tail = self.tail.index.fetch_add(0, AcqRel);
-        // Under `bound`: either a concurrent `set_maxsize` is seen here, or its wake-up (after
-        // its critical section) finds this putter already in the wait queue.
-        let maxsize = {
-            let _serialized = self.bound.lock();
-            self.maxsize.load(Relaxed)
-        };
         tail & CLOSED != 0
-            || maxsize == 0
-            || count(tail >> SHIFT).saturating_sub(count(head)) < maxsize
+            || self
+                .bound
+                .has_room(count(tail >> SHIFT).saturating_sub(count(head)))
     }
 
     /// How many items (a snapshot).
@@ -416,20 +367,18 @@ impl<T> FifoList<T> {
             let tail = self.tail.index.load(Acquire);
             let head = self.head.index.load(Acquire);
             if self.tail.index.load(Acquire) == tail {
-                return count(tail >> SHIFT).saturating_sub(count(head));
+                return count(tail >> SHIFT).saturating_sub(count(head)) as usize;
             }
         }
     }
 
     pub(crate) fn maxsize(&self) -> usize {
-        self.maxsize.load(Relaxed)
+        self.bound.maxsize()
     }
 
     /// Changes the bound; the next push re-checks it against the head.
     pub(crate) fn set_maxsize(&self, maxsize: usize) {
-        let _serialized = self.bound.lock(); // see `has_room_or_closed`
-        self.maxsize.store(maxsize, SeqCst); // S1
-        self.limit.store(0, SeqCst); // S2
+        self.bound.set(maxsize);
     }
 }
 
@@ -440,7 +389,7 @@ impl<T> Drop for FifoList<T> {
         let tail = self.tail.index.load(Relaxed) >> SHIFT;
         let mut block = self.head.block.load(Relaxed);
         while position != tail {
-            let offset = position % LAP;
+            let offset = offset(position);
             if offset < SLOTS {
                 // SAFETY: positions in head..tail hold written, unread values (every push
                 // finished); `block` is the live block they are in.

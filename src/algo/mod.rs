@@ -4,8 +4,10 @@
 //! seam, and model-checked there (through `crate::primitive`, crossbeam-style).
 
 pub(crate) mod event_word;
+pub(crate) mod fifo_bound;
 pub(crate) mod fifo_core;
 pub(crate) mod fifo_list;
+pub(crate) mod fifo_ring;
 pub(crate) mod queue_core;
 pub(crate) mod raw_lock;
 pub(crate) mod reentrant_lock;

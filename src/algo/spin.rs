@@ -17,3 +17,26 @@ pub(crate) fn spin_until(mut done: impl FnMut() -> bool) -> bool {
     }
     done()
 }
+
+/// A short wait for another thread to finish a step of a few instructions (a producer between
+/// claiming a slot and filling it): exponentially growing spins, then yields of the CPU, so a
+/// preempted peer gets to run. Under loom every pause is a yield (loom's requirement for a
+/// busy loop).
+pub(crate) struct Backoff(u32);
+
+impl Backoff {
+    pub(crate) fn new() -> Backoff {
+        Backoff(0)
+    }
+
+    pub(crate) fn snooze(&mut self) {
+        if cfg!(loom) || self.0 >= 6 {
+            crate::primitive::yield_now();
+        } else {
+            for _ in 0..1u32 << self.0 {
+                core::hint::spin_loop();
+            }
+            self.0 += 1;
+        }
+    }
+}

@@ -285,9 +285,17 @@ impl<S: Order> BaseQueue<S> {
         self.s.core.maxsize()
     }
 
-    /// Changes the bound, as assigning `maxsize` does in CPython.
-    pub fn set_maxsize(&self, maxsize: usize) {
-        self.s.core.set_maxsize(maxsize)
+    /// Changes the bound, as assigning `maxsize` does in CPython; blocked putters re-check.
+    /// A FIFO [`Queue`] created bounded keeps its items in a ring of that many slots, so its
+    /// bound can be lowered and raised again up to that first `maxsize`, but not past it nor
+    /// to 0 (unbounded): [`Error::InvalidArgument`] then, and nothing changes. (Create it with
+    /// the largest bound it will need.) Other queues take any bound.
+    pub fn set_maxsize(&self, maxsize: usize) -> Result<(), Error> {
+        self.s.core.set_maxsize(maxsize).map_err(|_| {
+            Error::InvalidArgument(
+                "a bounded Queue's maxsize cannot grow past (or from) the maxsize it was created with",
+            )
+        })
     }
 
     /// Items put and not yet marked done (CPython's `unfinished_tasks`).

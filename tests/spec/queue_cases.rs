@@ -75,6 +75,7 @@ macro_rules! queue_cases {
             q_06_shrinking_queue_priority,
             spec::queue_basic::q_06_shrinking_queue_priority
         );
+        $harness!(queue_maxsize_limits, spec::queue_basic::maxsize_limits);
         $harness!(
             q_07_shutdown_empty_fifo,
             spec::queue_shutdown::q_07_shutdown_empty_fifo
