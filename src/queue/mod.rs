@@ -8,9 +8,10 @@
 //!   an error there (here `-1.0` is *not* "forever", unlike `Lock.acquire`);
 //! * `for item in &queue` takes items until the queue is shut down and drained.
 //!
-//! The state machines: FIFO (`Queue`, `SimpleQueue`) runs on a lock-free list of blocks
-//! (`algo/fifo_core.rs`, `algo/fifo_list.rs`); LIFO and priority order on one mutex and three
-//! wait queues (`algo/queue_core.rs`), as CPython does. `order.rs` picks.
+//! The state machines: FIFO (`Queue`, `SimpleQueue`) runs lock-free (`algo/fifo_core.rs`)
+//! on a ring of slots when bounded (`algo/fifo_ring.rs`) or a list of blocks when not
+//! (`algo/fifo_list.rs`); LIFO and priority order on one mutex and three wait queues
+//! (`algo/queue_core.rs`), as CPython does. `order.rs` picks.
 
 mod order;
 mod simple;

@@ -1,5 +1,5 @@
-//! The stores of the two orders that run on the one-mutex `algo/queue_core.rs` (FIFO runs on
-//! the lock-free `algo/fifo_list.rs`).
+//! The stores of the two orders that run on the one-mutex `algo/queue_core.rs` (FIFO runs
+//! lock-free: `algo/fifo_core.rs`).
 
 use crate::algo::queue_core::Store;
 

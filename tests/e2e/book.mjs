@@ -32,10 +32,11 @@ try {
     if (/^(https?|wss?):/.test(url) && !url.startsWith(base)) offsite.push(url);
   });
 
-  // One retry. In roughly one run in four here, the first page's load stalled for good with one
-  // to three of mdBook's stylesheet requests pending (highlight, tomorrow-night, print) that
-  // the server never received; the cause is not found yet (see the closing note of issue 5).
-  // The reload works; a second failure is a real one. The pending requests are printed.
+  // One retry, printed. With the earlier tiny_http server (keep-alive), in roughly one run in
+  // four the first page's load stalled for good with one to three of mdBook's stylesheet
+  // requests pending that the server never received. The xtask's own server (one request per
+  // connection) has not stalled in 16 runs; should a load still stall, the pending requests
+  // are printed and the page is loaded once more. A second failure is a real one.
   const open = async (file) => {
     const url = new URL(file, base).href;
     try {
