@@ -119,6 +119,8 @@ fn test_command() -> Result {
         "--test",
         "stress",
         "--test",
+        "queue_stress",
+        "--test",
         "isolated",
     ]))?;
     // 3. loom: every interleaving of the algorithms in src/algo (own target dir: other flags).
