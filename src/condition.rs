@@ -10,6 +10,7 @@ use crate::thread::Blocked;
 use crate::time::{IntoTimeout, Timeout};
 use crate::trace::{self, Kind, ObjectKind};
 use crate::{Lock, RLock};
+use core::fmt;
 use core::time::Duration;
 use std::sync::Arc;
 
@@ -28,6 +29,15 @@ impl ConditionLock {
         match self {
             ConditionLock::Lock(l) => l.trace_id(),
             ConditionLock::RLock(l) => l.trace_id(),
+        }
+    }
+}
+
+impl fmt::Debug for ConditionLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConditionLock::Lock(l) => l.fmt(f),
+            ConditionLock::RLock(l) => l.fmt(f),
         }
     }
 }
@@ -235,5 +245,28 @@ impl ConditionGuard<'_> {
 impl Drop for ConditionGuard<'_> {
     fn drop(&mut self) {
         let _ = self.cond.release();
+    }
+}
+
+/// CPython's repr: `<Condition(<its lock>, <number of waiters>)>`.
+impl fmt::Debug for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Condition({:?}, {})>", self.lock, self.s.queue.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_the_lock_and_the_waiters_like_cpython() {
+        let cond = Condition::new();
+        let repr = format!("{cond:?}");
+        assert!(repr.starts_with("<Condition(<unlocked RLock object"), "{repr}");
+        assert!(repr.ends_with(", 0)>"), "{repr}");
+        let over_lock = Condition::with_lock(ConditionLock::Lock(Arc::new(Lock::new())));
+        let repr = format!("{over_lock:?}");
+        assert!(repr.starts_with("<Condition(<unlocked Lock object"), "{repr}");
     }
 }
