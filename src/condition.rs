@@ -263,10 +263,16 @@ mod tests {
     fn debug_shows_the_lock_and_the_waiters_like_cpython() {
         let cond = Condition::new();
         let repr = format!("{cond:?}");
-        assert!(repr.starts_with("<Condition(<unlocked RLock object"), "{repr}");
+        assert!(
+            repr.starts_with("<Condition(<unlocked RLock object"),
+            "{repr}"
+        );
         assert!(repr.ends_with(", 0)>"), "{repr}");
         let over_lock = Condition::with_lock(ConditionLock::Lock(Arc::new(Lock::new())));
         let repr = format!("{over_lock:?}");
-        assert!(repr.starts_with("<Condition(<unlocked Lock object"), "{repr}");
+        assert!(
+            repr.starts_with("<Condition(<unlocked Lock object"),
+            "{repr}"
+        );
     }
 }

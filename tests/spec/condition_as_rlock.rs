@@ -1,14 +1,17 @@
 //! `lock_tests.ConditionAsRLockTests` (spec §5, on the cases of §3): the whole RLock suite on
-//! a default `Condition()`, whose lock is an RLock. The generic bodies, and the [`Reentrant`]
-//! impl for [`Condition`], are in `rlock.rs`; these run them on a Condition. CPython skips the
+//! a default `Condition()`, whose lock is an RLock. The generic bodies are in `base_lock.rs`
+//! (LK) and `rlock.rs` (RL, with the [`Reentrant`] impl for [`Condition`]); these run them on
+//! a Condition. CPython skips the
 //! constructor-argument case and RL-07 here; RL-01 is the RLock's repr.
 //!
 //! [`Reentrant`]: super::rlock::Reentrant
 
-use super::rlock::{
-    acquire_contended, acquire_destroy, acquire_release, constructor, different_thread, is_owned,
-    locked, locked_with_2threads, reacquire, release_unacquired, timeout, try_acquire,
+use super::base_lock::{
+    acquire_contended, acquire_destroy, acquire_release, constructor, timeout, try_acquire,
     try_acquire_contended, with,
+};
+use super::rlock::{
+    different_thread, is_owned, locked, locked_with_2threads, reacquire, release_unacquired,
 };
 use concurrency::Condition;
 

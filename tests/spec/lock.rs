@@ -1,16 +1,16 @@
-//! `lock_tests.BaseLockTests` and `LockTests` (spec §2).
+//! `lock_tests.BaseLockTests` and `LockTests` (spec §2) on a [`Lock`]: the BaseLockTests bodies
+//! shared with RLock and Condition are in `base_lock.rs`; the Lock-only ones are here.
 
-use super::{assert_timeout, join, spawn, timed, wait_blocked, wait_until};
-use concurrency::{Error, Lock, Timeout, TIMEOUT_MAX};
+use super::base_lock;
+use super::{join, spawn, wait_blocked, wait_until};
+use concurrency::{Error, Lock, Timeout};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// LK-01 `test_constructor`: create and drop.
 pub fn lk_01_constructor() {
-    let lock = Lock::new();
-    assert!(!lock.locked());
-    drop(lock);
+    base_lock::constructor::<Lock>()
 }
 
 /// LK-03 `test_repr`: an unlocked lock says so.
@@ -29,98 +29,37 @@ pub fn lk_04_locked_repr() {
 
 /// LK-05 `test_acquire_destroy`: drop a held lock: no error, leak or hang.
 pub fn lk_05_acquire_destroy() {
-    let lock = Lock::new();
-    assert_eq!(lock.acquire(true, None), Ok(true));
-    drop(lock);
+    base_lock::acquire_destroy::<Lock>()
 }
 
 /// LK-06 `test_acquire_release`.
 pub fn lk_06_acquire_release() {
-    let lock = Lock::new();
-    assert_eq!(lock.acquire(true, -1.0), Ok(true));
-    assert!(lock.locked());
-    assert_eq!(lock.release(), Ok(()));
-    assert!(!lock.locked());
+    base_lock::acquire_release::<Lock>()
 }
 
 /// LK-07 `test_try_acquire`: `acquire(False)` on a free lock is True.
 pub fn lk_07_try_acquire() {
+    base_lock::try_acquire::<Lock>();
     let lock = Lock::new();
-    assert_eq!(lock.acquire(false, None), Ok(true));
-    lock.release().unwrap();
-    assert!(lock.try_acquire());
+    assert!(lock.try_acquire(), "the Rust shorthand for acquire(false)");
     lock.release().unwrap();
 }
 
 /// LK-08 `test_try_acquire_contended`: another thread's `acquire(False)` fails while held.
 pub fn lk_08_try_acquire_contended() {
-    let lock = Arc::new(Lock::new());
-    lock.acquire(true, None).unwrap();
-    let l = lock.clone();
-    let result = Arc::new(AtomicUsize::new(99));
-    let r = result.clone();
-    let t = spawn("try", move || {
-        r.store(l.acquire(false, None).unwrap() as usize, SeqCst);
-    });
-    join(&t);
-    assert_eq!(result.load(SeqCst), 0);
-    lock.release().unwrap();
+    base_lock::try_acquire_contended::<Lock>()
 }
 
 /// LK-09 `test_acquire_contended`: 5 threads block on a held lock; none finishes until it is
 /// released, then all do.
 pub fn lk_09_acquire_contended() {
-    let lock = Arc::new(Lock::new());
-    lock.acquire(true, None).unwrap();
-    let finished = Arc::new(AtomicUsize::new(0));
-    let threads: Vec<_> = (0..5)
-        .map(|i| {
-            let (l, f) = (lock.clone(), finished.clone());
-            spawn(&format!("contender-{i}"), move || {
-                l.acquire(true, None).unwrap();
-                l.release().unwrap();
-                f.fetch_add(1, SeqCst);
-            })
-        })
-        .collect();
-    wait_blocked(&threads);
-    assert_eq!(finished.load(SeqCst), 0);
-    lock.release().unwrap();
-    threads.iter().for_each(join);
-    assert_eq!(finished.load(SeqCst), 5);
+    base_lock::acquire_contended::<Lock>()
 }
 
 /// LK-10 `test_with`: the guard releases on normal exit, and on a panic (CPython: an exception)
 /// which still propagates.
 pub fn lk_10_with() {
-    let lock = Arc::new(Lock::new());
-    {
-        let _held = lock.guard().unwrap();
-        assert!(lock.locked());
-    }
-    let l = lock.clone();
-    let t = spawn("other", move || {
-        assert!(l.acquire(false, None).unwrap());
-        l.release().unwrap();
-    });
-    join(&t);
-    // A panic inside `with lock:` releases the lock and still reaches the thread's end (the
-    // excepthook); the lock is free afterwards.
-    let l = lock.clone();
-    let t = spawn("panics-inside-with", move || {
-        let _held = l.guard().unwrap();
-        if l.locked() {
-            panic!("TypeError");
-        }
-    });
-    assert!(t.join(super::SHORT).unwrap());
-    assert!(t.panicked(), "the panic was reported");
-    if cfg!(panic = "unwind") {
-        assert!(
-            !lock.locked(),
-            "the guard released the lock during the unwind"
-        );
-    }
+    base_lock::with::<Lock>()
 }
 
 /// LK-11 `test_thread_leak`: 15 raw OS threads contend for the lock; the records the crate
@@ -155,38 +94,7 @@ pub fn lk_11_thread_leak() {
 
 /// LK-12 `test_timeout`: CPython's argument rules and a timed-out acquire.
 pub fn lk_12_timeout() {
-    let lock = Arc::new(Lock::new());
-    assert!(matches!(
-        lock.acquire(false, 1.0),
-        Err(Error::InvalidArgument(_))
-    ));
-    assert!(matches!(
-        lock.acquire(true, -100.0),
-        Err(Error::InvalidArgument(_))
-    ));
-    assert!(matches!(
-        lock.acquire(true, f64::NAN),
-        Err(Error::InvalidArgument(_))
-    ));
-    assert!(matches!(lock.acquire(true, 1e100), Err(Error::Overflow(_))));
-    assert!(matches!(
-        lock.acquire(true, TIMEOUT_MAX + Duration::from_secs(1)),
-        Err(Error::Overflow(_))
-    ));
-    assert!(!lock.locked(), "rejected calls changed nothing");
-    assert_eq!(lock.acquire(true, TIMEOUT_MAX), Ok(true));
-    lock.release().unwrap();
-    let (taken, took) = timed(|| lock.acquire(true, 5.0));
-    assert_eq!(taken, Ok(true));
-    assert!(took < Duration::from_secs(5));
-    let l = lock.clone();
-    let t = spawn("times-out", move || {
-        let (taken, took) = timed(|| l.acquire(true, Duration::from_millis(500)));
-        assert_eq!(taken, Ok(false));
-        assert_timeout(took, Duration::from_millis(500));
-    });
-    join(&t);
-    lock.release().unwrap();
+    base_lock::timeout::<Lock>()
 }
 
 /// LK-15 `test_reacquire`: a Lock is not reentrant: the holder's second acquire blocks until

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod barrier;
+pub mod base_lock;
 pub mod cases;
 pub mod condition;
 pub mod condition_as_rlock;

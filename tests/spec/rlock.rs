@@ -1,190 +1,38 @@
 //! `lock_tests.RLockTests` (spec §3). CPython runs the whole suite (BaseLockTests plus the
 //! RLock cases) for `RLock` and, as `ConditionAsRLockTests`, for a default `Condition()`,
-//! whose lock is an RLock. So do we: each body is generic over [`Reentrant`]; `rl_…` here runs
-//! it on an [`RLock`], `cv_as_rl_…` (in `condition_as_rlock.rs`) on a [`Condition`].
+//! whose lock is an RLock. So do we: the BaseLockTests bodies are in `base_lock.rs`, the RLock
+//! ones here, generic over [`Reentrant`]; `rl_…` here runs them on an [`RLock`], `cv_as_rl_…`
+//! (in `condition_as_rlock.rs`) on a [`Condition`].
 
-use super::{assert_timeout, join, spawn, spawn_n, timed, wait_blocked_on, SHORT};
-use concurrency::{Condition, ConditionLock, Error, Event, IntoTimeout, RLock, TIMEOUT_MAX};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use super::base_lock::{
+    acquire_contended, acquire_destroy, acquire_release, constructor, timeout, try_acquire,
+    try_acquire_contended, with, BaseLock,
+};
+use super::{join, spawn, SHORT};
+use concurrency::{Condition, ConditionLock, Error, Event, RLock};
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-/// What the RLock suite needs of a lock type.
-pub trait Reentrant: Send + Sync + Sized + 'static {
-    /// A new lock.
-    fn make() -> Self;
-    /// `acquire(blocking, timeout)`.
-    fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error>;
-    /// `release()`.
-    fn release(&self) -> Result<(), Error>;
-    /// `with lock: f()`.
-    fn with<R>(&self, f: impl FnOnce() -> R) -> Result<R, Error>;
-    /// The RLock underneath, for `locked()`, `_is_owned()`, `_recursion_count()`.
+/// What the RLock cases need beyond [`BaseLock`]: the RLock underneath, for `_is_owned()` and
+/// `_recursion_count()`.
+pub trait Reentrant: BaseLock {
+    /// The RLock underneath.
     fn rlock(&self) -> &RLock;
 }
 
 impl Reentrant for RLock {
-    fn make() -> Self {
-        RLock::new()
-    }
-    fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
-        RLock::acquire(self, blocking, timeout)
-    }
-    fn release(&self) -> Result<(), Error> {
-        RLock::release(self)
-    }
-    fn with<R>(&self, f: impl FnOnce() -> R) -> Result<R, Error> {
-        let _held = self.guard()?;
-        Ok(f())
-    }
     fn rlock(&self) -> &RLock {
         self
     }
 }
 
 impl Reentrant for Condition {
-    fn make() -> Self {
-        Condition::new()
-    }
-    fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
-        Condition::acquire(self, blocking, timeout)
-    }
-    fn release(&self) -> Result<(), Error> {
-        Condition::release(self)
-    }
-    fn with<R>(&self, f: impl FnOnce() -> R) -> Result<R, Error> {
-        let _held = self.guard()?;
-        Ok(f())
-    }
     fn rlock(&self) -> &RLock {
         match self.lock() {
             ConditionLock::RLock(l) => l,
             ConditionLock::Lock(_) => panic!("Condition::new() is over an RLock"),
         }
     }
-}
-
-// ---- BaseLockTests (LK-…) on a reentrant lock ----
-
-/// LK-01 `test_constructor`: create and drop.
-pub(super) fn constructor<L: Reentrant>() {
-    let lock = L::make();
-    assert!(!lock.rlock().locked());
-    drop(lock);
-}
-
-/// LK-05 `test_acquire_destroy`: drop a held lock.
-pub(super) fn acquire_destroy<L: Reentrant>() {
-    let lock = L::make();
-    assert_eq!(lock.acquire(true, None), Ok(true));
-    drop(lock);
-}
-
-/// LK-06 `test_acquire_release`.
-pub(super) fn acquire_release<L: Reentrant>() {
-    let lock = L::make();
-    assert_eq!(lock.acquire(true, -1.0), Ok(true));
-    assert!(lock.rlock().locked());
-    assert_eq!(lock.release(), Ok(()));
-    assert!(!lock.rlock().locked());
-}
-
-/// LK-07 `test_try_acquire`.
-pub(super) fn try_acquire<L: Reentrant>() {
-    let lock = L::make();
-    assert_eq!(lock.acquire(false, None), Ok(true));
-    lock.release().unwrap();
-}
-
-/// LK-08 `test_try_acquire_contended`: another thread's `acquire(False)` fails.
-pub(super) fn try_acquire_contended<L: Reentrant>() {
-    let lock = Arc::new(L::make());
-    lock.acquire(true, None).unwrap();
-    let l = lock.clone();
-    let t = spawn("try", move || assert_eq!(l.acquire(false, None), Ok(false)));
-    join(&t);
-    lock.release().unwrap();
-}
-
-/// LK-09 `test_acquire_contended`: 5 threads block on the held lock; none finishes before the
-/// release, all do after it.
-pub(super) fn acquire_contended<L: Reentrant>() {
-    let lock = Arc::new(L::make());
-    lock.acquire(true, None).unwrap();
-    let finished = Arc::new(AtomicUsize::new(0));
-    let (l, f) = (lock.clone(), finished.clone());
-    let threads = spawn_n("contender", 5, move |_| {
-        l.acquire(true, None).unwrap();
-        l.release().unwrap();
-        f.fetch_add(1, SeqCst);
-    });
-    wait_blocked_on(&threads, lock.rlock().trace_id());
-    assert_eq!(finished.load(SeqCst), 0);
-    lock.release().unwrap();
-    threads.iter().for_each(join);
-    assert_eq!(finished.load(SeqCst), 5);
-}
-
-/// LK-10 `test_with`: `with lock:` releases on normal exit and on a panic (CPython: an
-/// exception), which still propagates.
-pub(super) fn with<L: Reentrant>() {
-    let lock = Arc::new(L::make());
-    lock.with(|| assert!(lock.rlock().is_owned())).unwrap();
-    assert!(!lock.rlock().locked());
-    let l = lock.clone();
-    let t = spawn("other", move || {
-        assert_eq!(l.acquire(false, None), Ok(true));
-        l.release().unwrap();
-    });
-    join(&t);
-    // A browser build aborts on panic: the unwinding half is native only.
-    if cfg!(panic = "unwind") {
-        let l = lock.clone();
-        let t = spawn("panics-inside-with", move || {
-            let _: Result<(), Error> = l.with(|| panic!("TypeError"));
-        });
-        assert_eq!(t.join(SHORT), Ok(true));
-        assert!(t.panicked(), "the panic propagated out of the with block");
-        assert!(
-            !lock.rlock().locked(),
-            "the guard released the lock during the unwind"
-        );
-    }
-}
-
-/// LK-12 `test_timeout`: CPython's argument rules, and a timed-out acquire.
-pub(super) fn timeout<L: Reentrant>() {
-    let lock = Arc::new(L::make());
-    let e = lock.acquire(false, 1.0);
-    assert!(matches!(e, Err(Error::InvalidArgument(_))), "{e:?}");
-    assert_eq!(
-        e.unwrap_err().to_string(),
-        "can't specify a timeout for a non-blocking call"
-    );
-    assert!(matches!(
-        lock.acquire(true, -100.0),
-        Err(Error::InvalidArgument(_))
-    ));
-    assert!(matches!(lock.acquire(true, 1e100), Err(Error::Overflow(_))));
-    assert!(matches!(
-        lock.acquire(true, TIMEOUT_MAX + Duration::from_secs(1)),
-        Err(Error::Overflow(_))
-    ));
-    assert!(!lock.rlock().locked(), "rejected calls changed nothing");
-    assert_eq!(lock.acquire(true, TIMEOUT_MAX), Ok(true));
-    lock.release().unwrap();
-    let (taken, took) = timed(|| lock.acquire(true, 5.0));
-    assert_eq!(taken, Ok(true));
-    assert!(took < Duration::from_secs(5));
-    let l = lock.clone();
-    let t = spawn("times-out", move || {
-        let (taken, took) = timed(|| l.acquire(true, 0.5));
-        assert_eq!(taken, Ok(false));
-        assert_timeout(took, Duration::from_millis(500));
-    });
-    join(&t);
-    lock.release().unwrap();
-    assert!(!lock.rlock().locked());
 }
 
 // ---- RLockTests (RL-…) ----
