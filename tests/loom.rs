@@ -554,3 +554,28 @@ fn fifo_ring_producers_and_consumers_race() {
         assert_eq!(all, [0, 1, 2]);
     });
 }
+
+/// FIFO: `join` while a producer puts and a consumer gets and marks done (the unfinished count
+/// is the tail's count minus the tasks done): the joiner always wakes, and a task_done never
+/// fails for an item that was got.
+#[test]
+fn fifo_join_races_puts_and_task_done() {
+    loom::model(|| {
+        let q = Arc::new(FifoCore::new(0));
+        assert!(q.try_put(1).is_ok());
+        let p = q.clone();
+        let producer = thread::spawn(move || assert!(p.try_put(2).is_ok()));
+        let c = q.clone();
+        let consumer = thread::spawn(move || {
+            for expected in [1, 2] {
+                assert_eq!(c.get_waiting(None), Ok(expected));
+                assert!(c.task_done().is_some(), "the item got is counted");
+            }
+        });
+        q.join_waiting();
+        producer.join().unwrap();
+        consumer.join().unwrap();
+        assert_eq!(q.unfinished(), 0);
+        assert!(q.task_done().is_none());
+    });
+}

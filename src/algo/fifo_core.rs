@@ -11,15 +11,16 @@
 //!
 //! | counter      | meaning                                                              |
 //! |--------------|----------------------------------------------------------------------|
-//! | `unfinished` | items put and not yet `task_done()`: `join` waits for 0; counted     |
-//! |              | *before* the push, so a `task_done` for a just-got item never fails  |
+//! | `done`       | tasks done (`task_done()`, or dropped by `shutdown(immediate)`); the  |
+//! |              | unfinished ones, which `join` waits for, are the items put (the      |
+//! |              | store's tail, no extra write per put) minus these                    |
 //! | `getters`    | getters counted before they park; a put looks (one load) and wakes   |
 //! |              | one only if non-zero                                                 |
 //! | `putters`    | the same for putters waiting for room, looked at by every get        |
 //! | `joiners`    | the same for `join`, looked at by the `task_done` that reaches 0     |
 //!
 //! Why no wake-up is lost (getters; putters and joiners are the same with the head, resp.
-//! `unfinished`, in the tail's place): a getter (A) counts itself and joins the wait queue,
+//! `done`, in the tail's place): a getter (A) counts itself and joins the wait queue,
 //! then (B) re-checks for an item with a read-modify-write of the store's tail, and parks only
 //! if there is none. A put (X) claims its slot with a read-modify-write of the tail, writes
 //! it, then (Y) loads `getters`. Either X comes after B in the tail's modification order: X
@@ -34,7 +35,7 @@ use crate::algo::fifo_list::{FifoList, Padded, PopFail, PushFail};
 use crate::algo::fifo_ring::FifoRing;
 use crate::algo::queue_core::{GetFail, PutFail};
 use crate::algo::wait_queue::{wake, WaitQueue};
-use crate::primitive::{AtomicU32, AtomicUsize, Ordering::*};
+use crate::primitive::{AtomicU32, AtomicU64, Ordering::*};
 use crate::time::Deadline;
 
 /// Where the items are: a bounded queue gets a ring of `maxsize` slots, an unbounded one the
@@ -55,8 +56,8 @@ macro_rules! on_items {
 
 pub struct FifoCore<T> {
     items: Items<T>,
-    /// Written by every put: on its own lines, away from what gets read.
-    unfinished: Padded<AtomicUsize>,
+    /// Written by every `task_done`: on its own lines, away from what puts and gets read.
+    done: Padded<AtomicU64>,
     /// Read by every put or get, written only around a park.
     getters: AtomicU32,
     putters: AtomicU32,
@@ -74,7 +75,7 @@ impl<T> FifoCore<T> {
             } else {
                 Items::Ring(FifoRing::new(maxsize))
             },
-            unfinished: Padded(AtomicUsize::new(0)),
+            done: Padded(AtomicU64::new(0)),
             getters: AtomicU32::new(0),
             putters: AtomicU32::new(0),
             joiners: AtomicU32::new(0),
@@ -87,7 +88,6 @@ impl<T> FifoCore<T> {
     /// Puts without waiting.
     #[inline]
     pub(crate) fn try_put(&self, item: T) -> Result<(), (PutFail, T)> {
-        self.unfinished.fetch_add(1, Relaxed);
         match on_items!(&self.items, items => items.push(item)) {
             Ok(()) => {
                 // Y (the push's claim was X).
@@ -96,16 +96,13 @@ impl<T> FifoCore<T> {
                 }
                 Ok(())
             }
-            Err((why, item)) => {
-                self.finish_one(); // the put did not happen
-                Err((
-                    match why {
-                        PushFail::Full => PutFail::Full,
-                        PushFail::Closed => PutFail::ShutDown,
-                    },
-                    item,
-                ))
-            }
+            Err((why, item)) => Err((
+                match why {
+                    PushFail::Full => PutFail::Full,
+                    PushFail::Closed => PutFail::ShutDown,
+                },
+                item,
+            )),
         }
     }
 
@@ -203,27 +200,31 @@ impl<T> FifoCore<T> {
         count.fetch_sub(woken as u32, Relaxed);
     }
 
-    /// One task finished. `None` (and nothing changed) if none was unfinished.
-    pub(crate) fn task_done(&self) -> Option<usize> {
-        self.finish_one()
+    /// Items put so far (each counted by the claim of its slot, before any get can see it, so
+    /// a `task_done` for an item got always finds it counted).
+    fn puts(&self) -> u64 {
+        on_items!(&self.items, items => items.put_count())
     }
 
-    /// Counts one task finished, waking the joiners if it was the last.
-    fn finish_one(&self) -> Option<usize> {
-        // X for joiners: an RMW of `unfinished`, AcqRel.
+    /// One task finished. `None` (and nothing changed) if none was unfinished.
+    pub(crate) fn task_done(&self) -> Option<usize> {
+        // X for joiners: an RMW of `done`, AcqRel.
         let before = self
-            .unfinished
-            .fetch_update(AcqRel, Relaxed, |u| u.checked_sub(1))
+            .done
+            .fetch_update(AcqRel, Acquire, |d| (d < self.puts()).then_some(d + 1))
             .ok()?;
-        if before == 1 && self.joiners.load(Relaxed) > 0 {
+        // A stale (smaller) count of puts here only means waking the joiners early, and they
+        // check again; it never hides the last task_done, whose count is at least the puts.
+        let left = self.puts().saturating_sub(before + 1);
+        if left == 0 && self.joiners.load(Relaxed) > 0 {
             self.wake_all(&self.all_done, &self.joiners);
         }
-        Some(before - 1)
+        Some(left as usize)
     }
 
     /// Whether every task is done now.
     pub(crate) fn all_done(&self) -> bool {
-        self.unfinished.load(Acquire) == 0
+        self.unfinished() == 0
     }
 
     /// Waits until every task is done. The caller may block.
@@ -231,8 +232,8 @@ impl<T> FifoCore<T> {
         loop {
             self.joiners.fetch_add(1, Relaxed); // A
             let me = self.all_done.enqueue();
-            if self.unfinished.fetch_add(0, AcqRel) == 0 {
-                // B
+            // B: an RMW of `done`; the puts read after it are at least those it counted.
+            if self.done.fetch_add(0, AcqRel) >= self.puts() {
                 if self.all_done.cancel(&me) {
                     self.joiners.fetch_sub(1, Relaxed);
                 }
@@ -252,11 +253,8 @@ impl<T> FifoCore<T> {
             while let Ok(item) = on_items!(&self.items, items => items.pop()) {
                 drained.push(item);
             }
-            let n = drained.len();
-            // An RMW like task_done's; joiners re-check whatever it left.
-            let _ = self
-                .unfinished
-                .fetch_update(AcqRel, Relaxed, |u| Some(u.saturating_sub(n)));
+            // Dropped items count as done (an RMW like task_done's); joiners re-check.
+            self.done.fetch_add(drained.len() as u64, AcqRel);
             self.wake_all(&self.all_done, &self.joiners);
         }
         self.wake_all(&self.not_empty, &self.getters);
@@ -291,6 +289,7 @@ impl<T> FifoCore<T> {
     }
 
     pub(crate) fn unfinished(&self) -> usize {
-        self.unfinished.load(Acquire)
+        let done = self.done.load(Acquire);
+        self.puts().saturating_sub(done) as usize
     }
 }

@@ -361,6 +361,11 @@ impl<T> FifoList<T> {
                 .has_room(count(tail >> SHIFT).saturating_sub(count(head)))
     }
 
+    /// How many items were ever put (claimed slots included).
+    pub(crate) fn put_count(&self) -> u64 {
+        count(self.tail.index.load(Acquire) >> SHIFT)
+    }
+
     /// How many items (a snapshot).
     pub(crate) fn len(&self) -> usize {
         loop {

@@ -213,6 +213,11 @@ impl<T> FifoRing<T> {
         }
     }
 
+    /// How many items were ever put (claimed slots included).
+    pub(crate) fn put_count(&self) -> u64 {
+        self.count(self.tail.load(Acquire) & !CLOSED)
+    }
+
     /// How many items (a snapshot).
     pub(crate) fn len(&self) -> usize {
         loop {
