@@ -191,9 +191,9 @@ impl<T> FifoCore<T> {
     /// Pops one waiter of `queue` (if any is there yet) and wakes it.
     #[cold]
     fn wake_one(&self, queue: &WaitQueue, count: &AtomicU32) {
-        if let Some(w) = queue.take_one() {
+        if let Some(taken) = queue.take_one() {
             count.fetch_sub(1, Relaxed);
-            wake(Some(w));
+            wake(Some(taken));
         }
     }
 

@@ -19,10 +19,9 @@
 //!
 //! Dropping items never happens under the mutex (an item's `Drop` may use the queue again).
 
-use crate::algo::wait_queue::{wake, WaitQueue, Waiter};
+use crate::algo::wait_queue::{wake, Taken, WaitQueue};
 use crate::internal::Mutex;
 use crate::time::Deadline;
-use std::sync::Arc;
 
 /// Where a queue's items live, which decides their order: FIFO, LIFO or priority.
 pub trait Store {
@@ -105,7 +104,7 @@ impl<S: Store> QueueCore<S> {
     }
 
     /// Stores the item; returns the new size and the getter to wake (once unlocked).
-    fn push(&self, s: &mut State<S>, item: S::Item) -> (usize, Option<Arc<Waiter>>) {
+    fn push(&self, s: &mut State<S>, item: S::Item) -> (usize, Option<Taken>) {
         // If `push` panics (a user's `Ord`), the guard unlocks during the unwind and no counter
         // has moved: the queue stays consistent, the item is lost with the panic.
         s.store.push(item);
@@ -172,7 +171,7 @@ impl<S: Store> QueueCore<S> {
     }
 
     /// Takes the next item; returns it, the new size and the putter to wake (once unlocked).
-    fn pop(&self, s: &mut State<S>) -> Option<(S::Item, usize, Option<Arc<Waiter>>)> {
+    fn pop(&self, s: &mut State<S>) -> Option<(S::Item, usize, Option<Taken>)> {
         let item = s.store.pop()?;
         let woken = if s.putters > 0 {
             self.not_full.take_one()

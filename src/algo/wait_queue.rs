@@ -2,13 +2,19 @@
 //!
 //! | waiter word | meaning                                                       |
 //! |-------------|---------------------------------------------------------------|
-//! | `WAITING`   | in the queue, parked (or about to park) on the word            |
+//! | `WAITING`   | in the queue, not parked (it may be spinning on its word)     |
+//! | `PARKED`    | in the queue, parked (or about to park) on the word            |
 //! | `NOTIFIED`  | popped by `notify`; its wait returns true                      |
 //!
 //! `notify(n)` pops at most `n` waiters and flips their words, so a wait returns true only when
 //! really notified (no spurious wake-up reaches the caller), at most `n` wake, and a notify with
 //! nobody waiting is not remembered. A waiter that times out removes itself under the queue's
 //! mutex; if it is gone already, a notifier popped it first and the wait counts as notified.
+//!
+//! A notifier makes the futex wake call only for a waiter that had `PARKED`: the waiter moves
+//! WAITING → PARKED with a compare-exchange just before it parks, and the notifier's swap to
+//! NOTIFIED returns the old state, so exactly one of them sees the other (a waiter still
+//! spinning on its word sees NOTIFIED and never parks; no system call on either side).
 
 use crate::internal::Mutex;
 use crate::primitive::{AtomicU32, Ordering::*};
@@ -19,6 +25,7 @@ use std::sync::Arc;
 
 const WAITING: u32 = 0;
 const NOTIFIED: u32 = 1;
+const PARKED: u32 = 2;
 
 pub(crate) struct Waiter {
     word: AtomicU32,
@@ -66,8 +73,9 @@ impl WaitQueue {
             return true;
         }
         loop {
-            // Acquire: pairs with notify's Release store.
-            if me.word.load(Acquire) == NOTIFIED {
+            // Acquire: pairs with notify's Release swap.
+            let word = me.word.load(Acquire);
+            if word == NOTIFIED {
                 return true;
             }
             let timeout = match deadline {
@@ -82,17 +90,26 @@ impl WaitQueue {
                     }
                 },
             };
-            futex::wait(&me.word, WAITING, timeout);
+            // Announce the park; if a notifier got in first, the exchange fails (NOTIFIED).
+            if word == WAITING
+                && me
+                    .word
+                    .compare_exchange(WAITING, PARKED, Acquire, Acquire)
+                    .is_err()
+            {
+                continue;
+            }
+            futex::wait(&me.word, PARKED, timeout);
         }
     }
 
     /// Pops the oldest waiter and marks it notified, without waking it yet: the caller wakes it
     /// with [`wake`] after letting go of its own locks (so the woken thread does not at once
-    /// run into a lock the waker still holds).
-    pub(crate) fn take_one(&self) -> Option<Arc<Waiter>> {
+    /// run into a lock the waker still holds). `None` if nobody was waiting.
+    pub(crate) fn take_one(&self) -> Option<Taken> {
         let w = self.waiters.lock().pop_front()?;
-        w.word.store(NOTIFIED, Release);
-        Some(w)
+        let parked = w.word.swap(NOTIFIED, Release) == PARKED;
+        Some(Taken(parked.then_some(w)))
     }
 
     /// Wakes at most `n` waiters, oldest first; returns how many. Never blocks for long (the
@@ -101,16 +118,22 @@ impl WaitQueue {
         let mut queue = self.waiters.lock();
         let woken = n.min(queue.len());
         for w in queue.drain(..woken) {
-            w.word.store(NOTIFIED, Release);
-            futex::wake_one(&w.word);
+            if w.word.swap(NOTIFIED, Release) == PARKED {
+                futex::wake_one(&w.word);
+            }
         }
         woken
     }
 }
 
-/// Wakes a waiter taken with [`WaitQueue::take_one`]. Never blocks.
-pub(crate) fn wake(w: Option<Arc<Waiter>>) {
-    if let Some(w) = w {
+/// A waiter taken off a queue by [`WaitQueue::take_one`], already marked notified; it still
+/// needs a futex wake only if it had parked.
+pub(crate) struct Taken(Option<Arc<Waiter>>);
+
+/// Wakes a waiter taken with [`WaitQueue::take_one`] (a system call only if it parked). Never
+/// blocks.
+pub(crate) fn wake(taken: Option<Taken>) {
+    if let Some(Taken(Some(w))) = taken {
         futex::wake_one(&w.word);
     }
 }
