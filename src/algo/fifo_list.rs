@@ -52,6 +52,13 @@ const WRITTEN: u32 = 1;
 const READ: u32 = 2;
 const DESTROY: u32 = 4;
 
+/// How many emptied blocks are kept for reuse (`FifoList::spares`): 16 blocks of 31 slots
+/// cover a producer about 500 items ahead.
+#[cfg(not(loom))]
+const SPARES: usize = 16;
+#[cfg(loom)]
+const SPARES: usize = 1;
+
 /// The tail index holds `position << SHIFT | CLOSED`.
 const CLOSED: u64 = 1;
 const SHIFT: u32 = 1;
@@ -131,9 +138,10 @@ pub(crate) struct FifoList<T> {
     head: End<T>,
     tail: End<T>,
     bound: Bound,
-    /// One emptied block kept for the next switch: a block per `SLOTS` items would otherwise
-    /// be allocated by a producer and freed by a consumer, a costly pairing for allocators.
-    spare: Padded<AtomicPtr<Block<T>>>,
+    /// Emptied blocks kept for reuse: a block per `SLOTS` items would otherwise be allocated
+    /// by a producer and freed by a consumer, a costly pairing for allocators (a producer
+    /// running ahead has many blocks in flight). Each entry is null or owns one block.
+    spares: Padded<[AtomicPtr<Block<T>>; SPARES]>,
 }
 
 // SAFETY: the list hands each `T` from the producer that wrote its slot to the one consumer
@@ -157,7 +165,7 @@ impl<T> FifoList<T> {
                 block: AtomicPtr::new(first),
                 tail_seen: AtomicU64::new(0),
             },
-            spare: Padded(AtomicPtr::new(ptr::null_mut())),
+            spares: Padded(core::array::from_fn(|_| AtomicPtr::new(ptr::null_mut()))),
             bound: Bound::new(maxsize),
         }
     }
@@ -286,7 +294,7 @@ impl<T> FifoList<T> {
 
     /// Retires `block` unless a reader of one of the slots `start..SLOTS-1` is still busy, in
     /// which case that reader will call this again for the slots after its own. A retired
-    /// block becomes the spare (emptied), or is freed if there is one already.
+    /// block is emptied and kept as a spare, or freed if all spare places are taken.
     ///
     /// # Safety
     /// `block` came from `Block::new` and every slot before `start`, and the last one, has
@@ -311,25 +319,34 @@ impl<T> FifoList<T> {
         for slot in &emptied.slots {
             slot.state.store(0, Relaxed);
         }
-        // Release: the producer that takes it (Acquire) sees it emptied.
-        let old = self.spare.swap(block, AcqRel);
-        if !old.is_null() {
-            // SAFETY: a spare is owned by the `spare` slot alone (swapped in and out whole);
-            // it came from `Box::into_raw`.
-            drop(unsafe { Box::from_raw(old) });
+        for place in self.spares.iter() {
+            // Release: the producer that takes it (Acquire) sees it emptied.
+            if place.load(Relaxed).is_null()
+                && place
+                    .compare_exchange(ptr::null_mut(), block, Release, Relaxed)
+                    .is_ok()
+            {
+                return;
+            }
         }
+        // SAFETY: no place took it, so this thread still owns the block alone; it came from
+        // `Box::into_raw`.
+        drop(unsafe { Box::from_raw(block) });
     }
 
-    /// The spare block if there is one, else a new one.
+    /// A spare block if there is one, else a new one.
     fn fresh_block(&self) -> Box<Block<T>> {
-        let spare = self.spare.swap(ptr::null_mut(), AcqRel);
-        if spare.is_null() {
-            Block::new()
-        } else {
-            // SAFETY: swapped out of `spare`, so ours alone; emptied by `destroy`; it came
-            // from `Box::into_raw`.
-            unsafe { Box::from_raw(spare) }
+        for place in self.spares.iter() {
+            if !place.load(Relaxed).is_null() {
+                let spare = place.swap(ptr::null_mut(), Acquire);
+                if !spare.is_null() {
+                    // SAFETY: swapped out of its place, so ours alone; emptied by `destroy`;
+                    // it came from `Box::into_raw`.
+                    return unsafe { Box::from_raw(spare) };
+                }
+            }
         }
+        Block::new()
     }
 
     /// Closes the list: every later push fails. True if this call closed it.
@@ -416,10 +433,13 @@ impl<T> Drop for FifoList<T> {
         }
         // SAFETY: the block the head is in is live and owned by the list alone now.
         drop(unsafe { Box::from_raw(block) });
-        let spare = self.spare.load(Relaxed);
-        if !spare.is_null() {
-            // SAFETY: the spare is owned by the list alone; it came from `Box::into_raw`.
-            drop(unsafe { Box::from_raw(spare) });
+        for place in self.spares.iter() {
+            let spare = place.load(Relaxed);
+            if !spare.is_null() {
+                // SAFETY: a spare is owned by its place alone, and the list by this thread;
+                // it came from `Box::into_raw`.
+                drop(unsafe { Box::from_raw(spare) });
+            }
         }
     }
 }
@@ -444,6 +464,33 @@ mod tests {
         assert!(list.close());
         assert!(list.push(Box::new(0)).is_err());
         // The rest (boxed, so a leak or a double drop shows under Miri) goes with the list.
+    }
+
+    #[test]
+    fn emptied_blocks_are_reused() {
+        let list = FifoList::new(0);
+        let mut next = 0;
+        for round in 0..5 {
+            for _ in 0..2 * SLOTS + round {
+                assert!(list.push(Box::new(next)).is_ok());
+                next += 1;
+            }
+            let spares = list
+                .spares
+                .iter()
+                .filter(|p| !p.load(Relaxed).is_null())
+                .count();
+            assert!(round == 0 || spares <= 2, "the pushes took the spares back");
+            for _ in 0..2 * SLOTS + round {
+                assert!(list.pop().is_ok());
+            }
+            let spares = list
+                .spares
+                .iter()
+                .filter(|p| !p.load(Relaxed).is_null())
+                .count();
+            assert!(spares >= 2, "emptied blocks are kept: {spares}");
+        }
     }
 
     #[test]
