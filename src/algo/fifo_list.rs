@@ -448,7 +448,7 @@ impl<T> Drop for FifoList<T> {
 /// Unit tests small enough for Miri (`cargo miri test --lib fifo`), which checks the unsafe
 /// code above for undefined behaviour, data races and leaks.
 #[cfg(all(test, not(loom)))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::sync::Arc;
 
@@ -508,25 +508,37 @@ mod tests {
 
     #[test]
     fn two_producers_two_consumers_hand_over_everything_once() {
+        hand_over(Arc::new(FifoList::new(0)), FifoList::push, FifoList::pop);
+    }
+
+    type Push<S> = fn(&S, Box<usize>) -> Result<(), (PushFail, Box<usize>)>;
+    type Pop<S> = fn(&S) -> Result<Box<usize>, PopFail>;
+
+    /// Two producers push (retrying while full) and two consumers pop (retrying while empty)
+    /// through `store`: every item arrives exactly once. Shared with the ring's tests.
+    pub(crate) fn hand_over<S: Send + Sync + 'static>(store: Arc<S>, push: Push<S>, pop: Pop<S>) {
         const EACH: usize = if cfg!(miri) { 40 } else { 20_000 };
-        let list = Arc::new(FifoList::new(0));
         let producers: Vec<_> = (0..2)
             .map(|p| {
-                let list = list.clone();
+                let store = store.clone();
                 std::thread::spawn(move || {
                     for i in 0..EACH {
-                        assert!(list.push(Box::new(p * EACH + i)).is_ok());
+                        let mut item = Box::new(p * EACH + i);
+                        while let Err((_, back)) = push(&store, item) {
+                            item = back;
+                            std::thread::yield_now();
+                        }
                     }
                 })
             })
             .collect();
         let consumers: Vec<_> = (0..2)
             .map(|_| {
-                let list = list.clone();
+                let store = store.clone();
                 std::thread::spawn(move || {
                     let mut got = Vec::new();
                     while got.len() < EACH {
-                        match list.pop() {
+                        match pop(&store) {
                             Ok(b) => got.push(*b),
                             Err(_) => std::thread::yield_now(),
                         }
@@ -536,11 +548,12 @@ mod tests {
             })
             .collect();
         for p in producers {
-            p.join().unwrap();
+            assert!(p.join().is_ok(), "a producer panicked");
         }
+        // A consumer that panicked gives no items, and the check below fails.
         let mut all: Vec<usize> = consumers
             .into_iter()
-            .flat_map(|c| c.join().unwrap())
+            .flat_map(|c| c.join().unwrap_or_default())
             .collect();
         all.sort_unstable();
         assert!(all.iter().copied().eq(0..2 * EACH));

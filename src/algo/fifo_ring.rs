@@ -251,11 +251,10 @@ impl<T> Drop for FifoRing<T> {
         let tail = self.tail.load(Relaxed) & !CLOSED;
         let mut position = self.head.load(Relaxed);
         while position != tail {
+            let value = &self.slot(position).value;
             // SAFETY: the slot at a position in head..tail holds an initialized item that no
             // consumer took; it is dropped exactly once here.
-            self.slot(position)
-                .value
-                .with_mut(|p| unsafe { (*p).assume_init_drop() });
+            value.with_mut(|p| unsafe { (*p).assume_init_drop() });
             position = self.next(position);
         }
     }
@@ -302,45 +301,7 @@ mod tests {
 
     #[test]
     fn two_producers_two_consumers_hand_over_everything_once() {
-        const EACH: usize = if cfg!(miri) { 40 } else { 20_000 };
         let ring = Arc::new(FifoRing::new(4));
-        let producers: Vec<_> = (0..2)
-            .map(|p| {
-                let ring = ring.clone();
-                std::thread::spawn(move || {
-                    for i in 0..EACH {
-                        let mut item = Box::new(p * EACH + i);
-                        while let Err((_, back)) = ring.push(item) {
-                            item = back;
-                            std::thread::yield_now();
-                        }
-                    }
-                })
-            })
-            .collect();
-        let consumers: Vec<_> = (0..2)
-            .map(|_| {
-                let ring = ring.clone();
-                std::thread::spawn(move || {
-                    let mut got = Vec::new();
-                    while got.len() < EACH {
-                        match ring.pop() {
-                            Ok(b) => got.push(*b),
-                            Err(_) => std::thread::yield_now(),
-                        }
-                    }
-                    got
-                })
-            })
-            .collect();
-        for p in producers {
-            p.join().unwrap();
-        }
-        let mut all: Vec<usize> = consumers
-            .into_iter()
-            .flat_map(|c| c.join().unwrap())
-            .collect();
-        all.sort_unstable();
-        assert!(all.iter().copied().eq(0..2 * EACH));
+        crate::algo::fifo_list::tests::hand_over(ring, FifoRing::push, FifoRing::pop);
     }
 }

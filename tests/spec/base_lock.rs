@@ -2,7 +2,7 @@
 //! body here is generic over [`BaseLock`]; `lock.rs` runs it on a [`Lock`], `rlock.rs` on an
 //! [`RLock`] and `condition_as_rlock.rs` on a default [`Condition`] (whose lock is an RLock).
 
-use super::{assert_timeout, join, spawn, spawn_n, timed, wait_blocked_on, SHORT};
+use super::{assert_timeout, join, spawn, spawn_n, timed, wait_blocked_on, wait_until, SHORT};
 use concurrency::{Condition, ConditionLock, Error, IntoTimeout, Lock, RLock, TIMEOUT_MAX};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
@@ -214,4 +214,40 @@ pub fn timeout<L: BaseLock>() {
     join(&t);
     lock.release().unwrap();
     assert!(!lock.locked());
+}
+
+/// LK-11 `test_thread_leak`: 15 raw OS threads (not the crate's) take and release the lock
+/// `levels` times while the main thread holds it; the records the crate makes for them
+/// ("Dummy" threads, registered when one has to wait or needs an owner id) go away with them.
+pub fn thread_leak<L: BaseLock>(levels: u32) {
+    let lock = Arc::new(L::make());
+    let ids = Arc::new(std::sync::Mutex::new(Vec::new()));
+    lock.acquire(true, None).unwrap();
+    let raw: Vec<_> = (0..15)
+        .map(|_| {
+            let (l, ids) = (lock.clone(), ids.clone());
+            std::thread::spawn(move || {
+                ids.lock().unwrap().push(concurrency::get_native_id());
+                for _ in 0..levels {
+                    l.acquire(true, None).unwrap();
+                }
+                for _ in 0..levels {
+                    l.release().unwrap();
+                }
+            })
+        })
+        .collect();
+    wait_until("all raw threads started", || {
+        ids.lock().unwrap().len() == 15
+    });
+    concurrency::sleep(Duration::from_millis(50)).unwrap(); // let them block
+    lock.release().unwrap();
+    raw.into_iter().for_each(|h| h.join().unwrap());
+    assert!(!lock.locked());
+    let ids = ids.lock().unwrap().clone();
+    wait_until("no record of the raw threads remains", || {
+        !concurrency::enumerate().iter().any(|t| {
+            t.name().starts_with("Dummy-") && t.native_id().is_some_and(|id| ids.contains(&id))
+        })
+    });
 }

@@ -65,31 +65,7 @@ pub fn lk_10_with() {
 /// LK-11 `test_thread_leak`: 15 raw OS threads contend for the lock; the records the crate
 /// makes for them (foreign "Dummy" threads, registered when one has to wait) go away with them.
 pub fn lk_11_thread_leak() {
-    let lock = Arc::new(Lock::new());
-    let ids = Arc::new(std::sync::Mutex::new(Vec::new()));
-    lock.acquire(true, None).unwrap();
-    let raw: Vec<_> = (0..15)
-        .map(|_| {
-            let (l, ids) = (lock.clone(), ids.clone());
-            std::thread::spawn(move || {
-                ids.lock().unwrap().push(concurrency::get_native_id());
-                l.acquire(true, None).unwrap();
-                l.release().unwrap();
-            })
-        })
-        .collect();
-    wait_until("all raw threads started", || {
-        ids.lock().unwrap().len() == 15
-    });
-    concurrency::sleep(Duration::from_millis(50)).unwrap();
-    lock.release().unwrap();
-    raw.into_iter().for_each(|h| h.join().unwrap());
-    let ids = ids.lock().unwrap().clone();
-    wait_until("no record of the raw threads remains", || {
-        !concurrency::enumerate().iter().any(|t| {
-            t.name().starts_with("Dummy-") && t.native_id().is_some_and(|id| ids.contains(&id))
-        })
-    });
+    base_lock::thread_leak::<Lock>(1)
 }
 
 /// LK-12 `test_timeout`: CPython's argument rules and a timed-out acquire.

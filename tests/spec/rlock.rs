@@ -208,37 +208,10 @@ pub fn rl_lk_12_timeout() {
     timeout::<RLock>()
 }
 
-/// LK-11 `test_thread_leak` on an RLock: 15 raw OS threads take and release it (an RLock
-/// needs the caller's id, so each is registered as a "Dummy" thread); the records go away
-/// with the OS threads.
+/// LK-11 `test_thread_leak` on an RLock, each raw thread taking two levels (an RLock needs
+/// the caller's id, so each is registered as a "Dummy" thread).
 pub fn rl_lk_11_thread_leak() {
-    let lock = Arc::new(RLock::new());
-    let ids = Arc::new(Mutex::new(Vec::new()));
-    lock.acquire(true, None).unwrap();
-    let raw: Vec<_> = (0..15)
-        .map(|_| {
-            let (l, ids) = (lock.clone(), ids.clone());
-            std::thread::spawn(move || {
-                ids.lock().unwrap().push(concurrency::get_native_id());
-                l.acquire(true, None).unwrap();
-                l.acquire(true, None).unwrap();
-                l.release().unwrap();
-                l.release().unwrap();
-            })
-        })
-        .collect();
-    super::wait_until("all raw threads started", || {
-        ids.lock().unwrap().len() == 15
-    });
-    lock.release().unwrap();
-    raw.into_iter().for_each(|h| h.join().unwrap());
-    assert!(!lock.locked());
-    let ids = ids.lock().unwrap().clone();
-    super::wait_until("no record of the raw threads remains", || {
-        !concurrency::enumerate().iter().any(|t| {
-            t.name().starts_with("Dummy-") && t.native_id().is_some_and(|id| ids.contains(&id))
-        })
-    });
+    super::base_lock::thread_leak::<RLock>(2)
 }
 
 /// RL-01 `test_repr_count`: the repr shows locked/unlocked and the count, also when taken
