@@ -46,7 +46,7 @@ const LAP: u64 = 32;
 /// Two slots per block keep the models small and still switch blocks.
 #[cfg(loom)]
 const LAP: u64 = 3;
-const SLOTS: usize = LAP as usize - 1;
+pub(crate) const SLOTS: usize = LAP as usize - 1;
 
 const WRITTEN: u32 = 1;
 const READ: u32 = 2;
@@ -350,6 +350,15 @@ impl<T> FifoList<T> {
         Block::new()
     }
 
+    /// How many emptied blocks are kept for reuse now.
+    #[cfg(test)]
+    pub(crate) fn spare_count(&self) -> usize {
+        self.spares
+            .iter()
+            .filter(|p| !p.load(Relaxed).is_null())
+            .count()
+    }
+
     /// Closes the list: every later push fails. True if this call closed it.
     pub(crate) fn close(&self) -> bool {
         self.tail.index.fetch_or(CLOSED, AcqRel) & CLOSED == 0
@@ -442,120 +451,5 @@ impl<T> Drop for FifoList<T> {
                 drop(unsafe { Box::from_raw(spare) });
             }
         }
-    }
-}
-
-/// Unit tests small enough for Miri (`cargo miri test --lib fifo`), which checks the unsafe
-/// code above for undefined behaviour, data races and leaks.
-#[cfg(all(test, not(loom)))]
-pub(crate) mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    #[test]
-    fn items_cross_blocks_in_order_and_leftovers_are_dropped() {
-        let list = FifoList::new(0);
-        for i in 0..3 * SLOTS {
-            assert!(list.push(Box::new(i)).is_ok());
-        }
-        for i in 0..2 * SLOTS + 1 {
-            assert_eq!(list.pop().map(|b| *b), Ok(i));
-        }
-        assert_eq!(list.len(), SLOTS - 1);
-        assert!(list.close());
-        assert!(list.push(Box::new(0)).is_err());
-        // The rest (boxed, so a leak or a double drop shows under Miri) goes with the list.
-    }
-
-    #[test]
-    fn emptied_blocks_are_reused() {
-        let list = FifoList::new(0);
-        let mut next = 0;
-        for round in 0..5 {
-            for _ in 0..2 * SLOTS + round {
-                assert!(list.push(Box::new(next)).is_ok());
-                next += 1;
-            }
-            let spares = list
-                .spares
-                .iter()
-                .filter(|p| !p.load(Relaxed).is_null())
-                .count();
-            assert!(round == 0 || spares <= 2, "the pushes took the spares back");
-            for _ in 0..2 * SLOTS + round {
-                assert!(list.pop().is_ok());
-            }
-            let spares = list
-                .spares
-                .iter()
-                .filter(|p| !p.load(Relaxed).is_null())
-                .count();
-            assert!(spares >= 2, "emptied blocks are kept: {spares}");
-        }
-    }
-
-    #[test]
-    fn bound_is_kept_and_can_change() {
-        let list = FifoList::new(2);
-        assert!(list.push(1).is_ok() && list.push(2).is_ok());
-        assert_eq!(list.push(3), Err((PushFail::Full, 3)));
-        list.set_maxsize(3);
-        assert!(list.push(3).is_ok());
-        assert_eq!(list.pop(), Ok(1));
-        assert!(list.push(4).is_ok());
-        assert_eq!(list.len(), 3);
-    }
-
-    #[test]
-    fn two_producers_two_consumers_hand_over_everything_once() {
-        hand_over(Arc::new(FifoList::new(0)), FifoList::push, FifoList::pop);
-    }
-
-    type Push<S> = fn(&S, Box<usize>) -> Result<(), (PushFail, Box<usize>)>;
-    type Pop<S> = fn(&S) -> Result<Box<usize>, PopFail>;
-
-    /// Two producers push (retrying while full) and two consumers pop (retrying while empty)
-    /// through `store`: every item arrives exactly once. Shared with the ring's tests.
-    pub(crate) fn hand_over<S: Send + Sync + 'static>(store: Arc<S>, push: Push<S>, pop: Pop<S>) {
-        const EACH: usize = if cfg!(miri) { 40 } else { 20_000 };
-        let producers: Vec<_> = (0..2)
-            .map(|p| {
-                let store = store.clone();
-                std::thread::spawn(move || {
-                    for i in 0..EACH {
-                        let mut item = Box::new(p * EACH + i);
-                        while let Err((_, back)) = push(&store, item) {
-                            item = back;
-                            std::thread::yield_now();
-                        }
-                    }
-                })
-            })
-            .collect();
-        let consumers: Vec<_> = (0..2)
-            .map(|_| {
-                let store = store.clone();
-                std::thread::spawn(move || {
-                    let mut got = Vec::new();
-                    while got.len() < EACH {
-                        match pop(&store) {
-                            Ok(b) => got.push(*b),
-                            Err(_) => std::thread::yield_now(),
-                        }
-                    }
-                    got
-                })
-            })
-            .collect();
-        for p in producers {
-            assert!(p.join().is_ok(), "a producer panicked");
-        }
-        // A consumer that panicked gives no items, and the check below fails.
-        let mut all: Vec<usize> = consumers
-            .into_iter()
-            .flat_map(|c| c.join().unwrap_or_default())
-            .collect();
-        all.sort_unstable();
-        assert!(all.iter().copied().eq(0..2 * EACH));
     }
 }

@@ -8,6 +8,8 @@ pub(crate) mod fifo_bound;
 pub(crate) mod fifo_core;
 pub(crate) mod fifo_list;
 pub(crate) mod fifo_ring;
+#[cfg(all(test, not(loom)))]
+mod fifo_tests;
 pub(crate) mod queue_core;
 pub(crate) mod raw_lock;
 pub(crate) mod reentrant_lock;
