@@ -40,7 +40,6 @@ macro_rules! const_unless_loom {
 
 mod algo;
 mod barrier;
-pub mod book;
 mod condition;
 mod error;
 mod event;

@@ -1,8 +1,8 @@
 //! Cases that switch process-wide modes (deadlock detection), each in a test binary of its
 //! own (`tests/isolated.rs` natively, `tests/web_isolated.rs` in a browser), one at a time.
 
+use super::opposite_locks::{two_locks, Outcome};
 use super::{on_thread, MS, SHORT};
-use concurrency::book::deadlock::{two_locks, Outcome};
 use concurrency::inspect;
 use concurrency::{Lock, Thread, ThreadState};
 use std::sync::Arc;

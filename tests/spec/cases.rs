@@ -99,10 +99,6 @@ macro_rules! spec_cases {
             spec::thread::more_threads_than_workers
         );
         $harness!(
-            counter_demo_with_lock_is_exact,
-            spec::thread::counter_demo_with_lock_is_exact
-        );
-        $harness!(
             trace_records_lock_and_threads,
             spec::thread::trace_records_lock_and_threads
         );

@@ -1,5 +1,5 @@
 // "Threads and locks": N threads add 1 to a shared counter, without and with a Lock
-// (src/book/counter.rs).
+// (book/programs/src/counter.rs).
 import { mountDemo } from './demo.js';
 
 const state = mountDemo({

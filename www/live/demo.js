@@ -2,7 +2,7 @@
 // primitive, the wait-for cycles (if asked), and a table of results. Each chapter's script
 // only describes its program (see counter-demo.js); this file does the rest.
 //
-// The program runs on pooled workers (src/web/demo.rs). The page starts it, then on every
+// The program runs on pooled workers (book/programs/src/demo.rs, web.rs). The page starts it, then on every
 // animation frame drains the trace ring, updates the model and redraws. It never blocks.
 import { startRuntime } from './runtime.js';
 import { TraceModel, ObjectKind, WaitReason, RUNNING, HOLDING, BLOCKED } from './trace-model.js';

@@ -1,4 +1,4 @@
-// The demos of the "Synchronization primitives" pages, one config each (src/book/*.rs). A page
+// The demos of the "Synchronization primitives" pages, one config each (book/programs/src/*.rs). A page
 // loads this script and only the demo whose root element it contains is mounted.
 import { mountDemo } from './demo.js';
 

@@ -1,6 +1,6 @@
 // Loads the library into the page once: instantiates the wasm module, switches tracing on and
 // starts the worker pool. The page itself never blocks; it only awaits this promise.
-import init, * as wasm from '../pkg/concurrency.js';
+import init, * as wasm from '../pkg/concurrency_book.js';
 
 let starting = null;
 

@@ -16,6 +16,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
+    // Started as `cargo +stable xtask` (see the README), rustup tells every child to use
+    // stable; the children (cargo, wasm-pack, mdbook's builds) must use the toolchain
+    // rust-toolchain.toml pins instead.
+    for var in [
+        "RUSTUP_TOOLCHAIN",
+        "RUSTUP_TOOLCHAIN_SOURCE",
+        "CARGO",
+        "RUSTC",
+        "RUSTDOC",
+    ] {
+        std::env::remove_var(var);
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve_command(&args[1..]),
@@ -67,9 +79,9 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
-/// `cargo`, the one running this xtask (for native builds: std as shipped).
+/// `cargo` through rustup, so the pinned toolchain builds (native builds: std as shipped).
 pub fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    Command::new("cargo")
 }
 
 /// The environment wasm builds need: std rebuilt with atomics. Only for wasm commands: given

@@ -1,8 +1,8 @@
 //! "RLock": a function that holds the lock calls another that takes it again. With a plain
 //! Lock the second acquire would wait for itself forever; an RLock counts the levels.
 
-use super::common::{join_all, start_threads};
-use crate::{sleep, Error, RLock};
+use crate::common::{join_all, start_threads};
+use concurrency::{sleep, Error, RLock};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,7 +41,7 @@ pub fn clerks(threads: usize, rounds: u64, work: Duration) -> Result<u64, Error>
         lock: RLock::new(),
         balance: AtomicU64::new(0),
     });
-    crate::trace::set_label(account.lock.trace_id(), "account lock");
+    concurrency::trace::set_label(account.lock.trace_id(), "account lock");
     let a = account.clone();
     let clerks = start_threads("clerk", threads, move |_| {
         for _ in 0..rounds {

@@ -1,8 +1,8 @@
 //! "Barrier": workers do a round of work of different lengths, then wait for each other before
 //! the next round. The action runs once per round, before anyone goes on.
 
-use super::common::{join_all, start_threads};
-use crate::{sleep, Barrier, Error};
+use crate::common::{join_all, start_threads};
+use concurrency::{sleep, Barrier, Error};
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +20,7 @@ pub fn rounds(threads: usize, rounds: u32, unit: Duration) -> Result<u32, Error>
         })),
         None,
     )?);
-    crate::trace::set_label(barrier.trace_id(), "round barrier");
+    concurrency::trace::set_label(barrier.trace_id(), "round barrier");
     let b = barrier.clone();
     let workers = start_threads("worker", threads, move |i| {
         for _ in 0..rounds {

@@ -1,7 +1,7 @@
 //! "Threads and locks": N threads each add 1 to a shared counter many times, first without a
 //! lock (updates get lost), then with a [`Lock`] (the total is always exact).
 
-use crate::{Error, Lock, Thread};
+use concurrency::{Error, Lock, Thread};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
@@ -49,7 +49,7 @@ pub fn count_with_lock(threads: usize, iterations: u64) -> Result<u64, Error> {
     // ANCHOR: with_lock
     let counter = Arc::new(AtomicU64::new(0));
     let lock = Arc::new(Lock::new());
-    crate::trace::set_label(lock.trace_id(), "counter lock");
+    concurrency::trace::set_label(lock.trace_id(), "counter lock");
     let (c, l) = (counter.clone(), lock.clone());
     run_all(threads, move || {
         for _ in 0..iterations {

@@ -1,8 +1,8 @@
 //! "Deadlock": two threads take two locks in opposite orders. Each holds one and waits for the
 //! other: neither can ever go on. The fix is one global order for taking locks.
 
-use super::common::{join_all, start_threads};
-use crate::{sleep, Error, Lock};
+use crate::common::{join_all, start_threads};
+use concurrency::{sleep, Error, Lock};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,8 +28,8 @@ fn record(outcomes: &Mutex<Vec<Outcome>>, i: usize, outcome: Outcome) {
 /// waits at most `patience` for the second.
 pub fn two_locks(ordered: bool, hold: Duration, patience: Duration) -> Result<Vec<Outcome>, Error> {
     let (a, b) = (Arc::new(Lock::new()), Arc::new(Lock::new()));
-    crate::trace::set_label(a.trace_id(), "lock A");
-    crate::trace::set_label(b.trace_id(), "lock B");
+    concurrency::trace::set_label(a.trace_id(), "lock A");
+    concurrency::trace::set_label(b.trace_id(), "lock B");
     let outcomes = Arc::new(Mutex::new(vec![Outcome::Done, Outcome::Done]));
     let o = outcomes.clone();
     // ANCHOR: opposite_order

@@ -1,8 +1,8 @@
 //! "Condition": producers and consumers share a bounded buffer. A producer waits while it is
 //! full, a consumer while it is empty; each change is announced with `notify_all`.
 
-use super::common::{join_all, start_threads};
-use crate::{sleep, Condition, Error};
+use crate::common::{join_all, start_threads};
+use concurrency::{sleep, Condition, Error};
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,8 +29,8 @@ pub fn shelf(
         capacity: capacity.max(1),
         producers_left: AtomicU32::new(producers as u32),
     });
-    crate::trace::set_label(shelf.cond.trace_id(), "shelf condition");
-    crate::trace::set_label(shelf.cond.lock().trace_id(), "shelf lock");
+    concurrency::trace::set_label(shelf.cond.trace_id(), "shelf condition");
+    concurrency::trace::set_label(shelf.cond.lock().trace_id(), "shelf lock");
     let consumed = Arc::new(AtomicU32::new(0));
     let s = shelf.clone();
     // ANCHOR: producer

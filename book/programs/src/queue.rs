@@ -2,8 +2,8 @@
 //! `join` waits for all of them; `shutdown` ends the pipeline. And the three orders a queue can
 //! hand items out in.
 
-use super::common::{join_all, start_threads};
-use crate::{sleep, Error, LifoQueue, PriorityQueue, Queue};
+use crate::common::{join_all, start_threads};
+use concurrency::{sleep, Error, LifoQueue, PriorityQueue, Queue};
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +28,7 @@ pub fn pipeline(
     make: Duration,
     take: Duration,
 ) -> Result<Counts, Error> {
-    crate::trace::set_label(queue.trace_id(), "work queue");
+    concurrency::trace::set_label(queue.trace_id(), "work queue");
     let (made, used) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
     let (q, m) = (queue.clone(), made.clone());
     // ANCHOR: producer

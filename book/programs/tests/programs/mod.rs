@@ -1,0 +1,178 @@
+//! The book's programs as tests, on both backends: what the reader sees live is what these
+//! check. `program_cases!` lists the bodies; each harness (`native.rs`, `web.rs`) expands it.
+#![allow(dead_code)]
+
+pub mod demo;
+
+use concurrency::inspect;
+use concurrency::{Event, Thread, ThreadState};
+use concurrency_book as book;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const SHORT: Duration = Duration::from_secs(30);
+pub const MS: Duration = Duration::from_millis(1);
+
+/// Every program case: `harness!(name, body)`.
+#[macro_export]
+macro_rules! program_cases {
+    ($harness:ident) => {
+        $harness!(
+            counter_with_lock_is_exact,
+            programs::counter_with_lock_is_exact
+        );
+        $harness!(rlock_clerks, programs::rlock_clerks);
+        $harness!(semaphore_downloads, programs::semaphore_downloads);
+        $harness!(bounded_over_release, programs::bounded_over_release);
+        $harness!(event_starting_line, programs::event_starting_line);
+        $harness!(condition_shelf, programs::condition_shelf);
+        $harness!(barrier_rounds, programs::barrier_rounds);
+        $harness!(deadlock_fixed_by_order, programs::deadlock_fixed_by_order);
+        $harness!(queue_pipeline, programs::queue_pipeline);
+        $harness!(
+            queue_pipeline_shut_down_early,
+            programs::queue_pipeline_shut_down_early
+        );
+        $harness!(queue_orders, programs::queue_orders);
+        $harness!(
+            a_failing_thread_fails_the_run,
+            programs::a_failing_thread_fails_the_run
+        );
+        $harness!(
+            demo_parse_clamps_hostile_numbers,
+            programs::demo::parse_clamps_hostile_numbers
+        );
+        $harness!(
+            demo_unknown_program_is_an_error,
+            programs::demo::unknown_program_is_an_error
+        );
+        $harness!(demo_run_reports_json, programs::demo::run_reports_json);
+        $harness!(
+            demo_buttons_reach_their_run,
+            programs::demo::buttons_reach_their_run
+        );
+    };
+}
+
+/// Cases only the native harness runs.
+#[macro_export]
+macro_rules! native_program_cases {
+    ($harness:ident) => {};
+}
+
+/// With the Lock the total is exact; without it, never too high.
+pub fn counter_with_lock_is_exact() {
+    use book::counter::{count_with_lock, count_without_lock};
+    assert_eq!(count_with_lock(4, 20_000), Ok(80_000));
+    let unlocked = count_without_lock(4, 20_000).unwrap();
+    assert!(unlocked <= 80_000 && unlocked > 0, "{unlocked}");
+}
+
+pub fn rlock_clerks() {
+    assert_eq!(book::rlock::clerks(3, 5, MS), Ok(30));
+}
+
+pub fn semaphore_downloads() {
+    let most = book::semaphore::downloads(6, 2, 10 * MS).unwrap();
+    assert!((1..=2).contains(&most), "at most 2 at once, saw {most}");
+}
+
+pub fn bounded_over_release() {
+    let (err, value) = book::semaphore::over_release().unwrap();
+    assert_eq!(err, concurrency::Error::TooManyReleases);
+    assert_eq!(value, 2);
+}
+
+pub fn event_starting_line() {
+    let start = Arc::new(Event::new());
+    let s = start.clone();
+    let program = Thread::new(move || {
+        assert_eq!(book::event::starting_line(s, 4, SHORT), Ok(4));
+    });
+    program.start().unwrap();
+    let id = start.trace_id();
+    wait_for("4 runners blocked on the event", || {
+        inspect::snapshot()
+            .threads
+            .iter()
+            .filter(|t| t.state == ThreadState::Blocked { on: id })
+            .count()
+            == 4
+    });
+    start.set();
+    assert_eq!(program.join(SHORT), Ok(true));
+    assert!(!program.panicked());
+}
+
+pub fn condition_shelf() {
+    assert_eq!(book::condition::shelf(2, 3, 6, 2, MS), Ok(12));
+}
+
+pub fn barrier_rounds() {
+    assert_eq!(book::barrier::rounds(3, 4, MS), Ok(4));
+}
+
+pub fn deadlock_fixed_by_order() {
+    use book::deadlock::Outcome::Done;
+    assert_eq!(
+        book::deadlock::two_locks(true, 20 * MS, SHORT),
+        Ok(vec![Done, Done])
+    );
+}
+
+pub fn queue_pipeline() {
+    let q = Arc::new(concurrency::Queue::new(2));
+    let counts = book::queue::pipeline(q.clone(), 2, 3, 10, MS, MS).unwrap();
+    assert_eq!(counts, book::queue::Counts { made: 20, used: 20 });
+    assert!(q.is_shutdown() && q.empty() && q.unfinished_tasks() == 0);
+}
+
+/// The page's Shutdown button in the middle of a run: producers stop, consumers finish what is
+/// queued, and the program ends.
+pub fn queue_pipeline_shut_down_early() {
+    let q = Arc::new(concurrency::Queue::new(2));
+    let qq = q.clone();
+    let program = Thread::new(move || {
+        let counts = book::queue::pipeline(qq, 2, 1, 1000, MS, 5 * MS).unwrap();
+        assert!(counts.made < 2000, "{counts:?}");
+        assert_eq!(
+            counts.made, counts.used,
+            "everything put was used: {counts:?}"
+        );
+    });
+    program.start().unwrap();
+    wait_for("two items queued", || q.unfinished_tasks() >= 2);
+    q.shutdown(false);
+    assert_eq!(program.join(SHORT), Ok(true));
+    assert!(!program.panicked());
+}
+
+pub fn queue_orders() {
+    let [fifo, lifo, priority] = book::queue::orders(&[5, 1, 4, 2, 3]).unwrap();
+    assert_eq!(fifo, [5, 1, 4, 2, 3]);
+    assert_eq!(lifo, [3, 2, 4, 1, 5]);
+    assert_eq!(priority, [1, 2, 3, 4, 5]);
+}
+
+/// An error in one of a program's threads is the program's error (not only a console line).
+pub fn a_failing_thread_fails_the_run() {
+    use book::common::{join_all, start_threads};
+    let crew = start_threads("failing", 3, |i| match i {
+        1 => Err(concurrency::Error::InvalidArgument("thread 1 fails")),
+        _ => Ok(()),
+    })
+    .unwrap();
+    assert_eq!(
+        join_all(&crew),
+        Err(concurrency::Error::InvalidArgument("thread 1 fails"))
+    );
+}
+
+/// Polls `done` every millisecond; fails after [`SHORT`].
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = concurrency::monotonic();
+    while !done() {
+        assert!(concurrency::monotonic() - start < SHORT, "never: {what}");
+        concurrency::sleep(MS).unwrap();
+    }
+}
