@@ -187,6 +187,9 @@ impl Thread {
         self.inner.state.set(ThreadState::Runnable);
         if trace::is_enabled() {
             self.label_for_trace();
+            // Reported by the starting thread: a reader learns who started whom (the book
+            // routes each demo's events by it).
+            trace::emit(trace::Kind::ObjectNew, ident, trace::ObjectKind::Thread as u32);
         }
         registry::add_active(self);
         let me = self.clone();
