@@ -220,11 +220,10 @@ pub fn start(program: Program) -> Result<Started, Error> {
         runs.push(run);
         runs.len() as u32 - 1
     };
-    let trace_id = thread.trace_id();
     thread.start()?;
     Ok(Started {
         run: id,
-        thread: trace_id.into(),
+        thread: thread.trace_id().into(),
     })
 }
 
