@@ -139,6 +139,8 @@ impl Barrier {
         };
         let mut inner = self.s.inner.lock();
         inner.count -= 1;
+        // Leaving counts too: once everyone has left, a reader sees 0 arrived again.
+        trace::emit(Kind::Value, self.s.id, inner.count);
         if inner.count == 0 && matches!(inner.phase, Phase::Resetting | Phase::Draining) {
             inner.phase = Phase::Filling;
             self.changed();

@@ -15,6 +15,9 @@ export function startRuntime() {
       }
       await init();
       wasm.trace_enable(1 << 18);
+      // Record who holds each plain Lock, so the drawing can be checked against
+      // `inspect_snapshot()` and the wait-for graph knows every holder.
+      wasm.inspect_enable();
       const workers = Math.min(8, Math.max(4, navigator.hardwareConcurrency || 4));
       await wasm.start_workers(workers);
       return { wasm, workers, readyAt: performance.now() };
