@@ -163,6 +163,14 @@ fn test_command() -> Result {
         .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
         .env("CHROMEDRIVER", setup::CHROMEDRIVER)
         .env("WASM_BINDGEN_TEST_TIMEOUT", "180"))?;
+    // 4b. The book's programs in Chromium, as the page runs them (their own wasm crate).
+    // (Run from the crate's folder: given a path, wasm-pack hands `--test` to the runner.)
+    run(Command::new("wasm-pack")
+        .args(["test", "--headless", "--chrome", "--", "--test", "web"])
+        .current_dir(root().join("book/programs"))
+        .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
+        .env("CHROMEDRIVER", setup::CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "180"))?;
     // 5. The served book, end to end, in headless Chromium.
     e2e()?;
     // 6. The benchmarks build and run (a quick pass; real numbers come from `cargo bench`).
