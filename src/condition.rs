@@ -25,7 +25,7 @@ pub enum ConditionLock {
 
 impl ConditionLock {
     /// The lock's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         match self {
             ConditionLock::Lock(l) => l.trace_id(),
             ConditionLock::RLock(l) => l.trace_id(),
@@ -44,17 +44,17 @@ impl fmt::Debug for ConditionLock {
 
 struct CondState {
     queue: WaitQueue,
-    id: u32,
+    id: u64,
 }
 
 impl Observed for CondState {
-    fn id(&self) -> u32 {
+    fn id(&self) -> u64 {
         self.id
     }
     fn kind(&self) -> ObjectKind {
         ObjectKind::Condition
     }
-    fn holders(&self) -> Vec<u32> {
+    fn holders(&self) -> Vec<u64> {
         Vec::new()
     }
     fn value(&self) -> u64 {
@@ -139,7 +139,7 @@ impl Condition {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Condition::wait"));
         }
-        let blocked = Blocked::on(self.s.id)?;
+        let blocked = Blocked::on(self.s.id, timeout.duration().is_some())?;
         let me = self.s.queue.enqueue();
         let released = match &self.lock {
             ConditionLock::Lock(l) => l.release().map(|()| 1),
@@ -205,7 +205,7 @@ impl Condition {
     }
 
     /// This condition's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.s.id
     }
 }

@@ -22,17 +22,17 @@ pub struct RLock {
 
 struct RLockState {
     lock: ReentrantLock,
-    id: u32,
+    id: u64,
 }
 
 impl Observed for RLockState {
-    fn id(&self) -> u32 {
+    fn id(&self) -> u64 {
         self.id
     }
     fn kind(&self) -> ObjectKind {
         ObjectKind::RLock
     }
-    fn holders(&self) -> Vec<u32> {
+    fn holders(&self) -> Vec<u64> {
         match self.lock.owner() {
             0 => vec![],
             t => vec![t],
@@ -62,6 +62,9 @@ impl RLock {
 
     /// CPython's `acquire(blocking=True, timeout=-1)`: the owner re-enters at once; anyone
     /// else waits as for a [`crate::Lock`] (same argument rules and errors).
+    ///
+    /// With deadlock detection on, a wait without a timeout that would close a certain cycle
+    /// (only RLocks and joins on it) returns [`Error::Deadlock`] instead of waiting for ever.
     pub fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
         let timeout = check_blocking_args(
             blocking,
@@ -80,7 +83,7 @@ impl RLock {
     #[cold]
     fn enter_waiting(
         &self,
-        me: u32,
+        me: u64,
         count: u32,
         timeout: Timeout,
         what: &'static str,
@@ -91,7 +94,7 @@ impl RLock {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread(what));
         }
-        let blocked = Blocked::on(self.s.id)?;
+        let blocked = Blocked::on(self.s.id, timeout.duration().is_some())?;
         let entered = self.s.lock.enter_waiting(me, count, timeout.deadline());
         if entered.is_some() {
             blocked.succeeded();
@@ -172,7 +175,7 @@ impl RLock {
     }
 
     /// This lock's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.s.id
     }
 }

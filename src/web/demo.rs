@@ -29,7 +29,7 @@ static RUNS: Mutex<Vec<Run>> = Mutex::new(Vec::new());
 /// | `event`     | runners, patience ms                                     |
 /// | `condition` | producers, consumers, items per producer, capacity, ms  |
 /// | `barrier`   | threads, rounds, unit ms                                 |
-/// | `deadlock`  | ordered (0/1), hold ms, patience ms, detect (0/1)        |
+/// | `deadlock`  | ordered (0/1), hold ms, patience ms, detect (0/1): with detection the second lock is awaited without a timeout (a timed wait is never refused) |
 /// | `queue`     | producers, consumers, maxsize, items each, make ms, take ms |
 /// | `orders`    | the items                                                 |
 #[wasm_bindgen]
@@ -104,7 +104,13 @@ pub fn demo_start(program: &str, args: Vec<f64>) -> Result<u32, JsError> {
             })
         }
         "deadlock" => {
-            let (ordered, hold, patience, detect) = (arg(0) > 0.0, ms(1), ms(2), arg(3) > 0.0);
+            let (ordered, hold, detect) = (arg(0) > 0.0, ms(1), arg(3) > 0.0);
+            // Detection refuses only a wait that would never end: one without a timeout.
+            let patience = if detect {
+                crate::Timeout::FOREVER
+            } else {
+                crate::Timeout::after(ms(2))
+            };
             Box::new(move || {
                 crate::inspect::set_deadlock_detection(detect);
                 let outcomes = book::deadlock::two_locks(ordered, hold, patience);
@@ -223,17 +229,39 @@ pub fn demo_queue_shutdown(run: u32, immediate: bool) -> bool {
     }
 }
 
-/// The deadlocks now, as a JSON array of cycles (each an array of names).
+/// The cycles in the wait-for graph now, certain and suspected alike, as a JSON array of
+/// cycles (each an array of names). [`inspect_cycles`] tells the two kinds apart.
 #[wasm_bindgen]
 pub fn inspect_deadlocks() -> String {
     let cycles: Vec<String> = crate::inspect::deadlocks()
         .iter()
+        .map(|c| json_names(&c.names))
+        .collect();
+    format!("[{}]", cycles.join(","))
+}
+
+/// The cycles now as a JSON array of `{"certain": bool, "cycle": [names]}`: certain cycles
+/// never resolve (detection refuses to close them); suspected ones pass through a Lock that
+/// another thread may still release, or a wait with a timeout (see `inspect::Cycle`).
+#[wasm_bindgen]
+pub fn inspect_cycles() -> String {
+    let cycles: Vec<String> = crate::inspect::deadlocks()
+        .iter()
         .map(|c| {
-            let names: Vec<String> = c.iter().map(|n| json_str(n)).collect();
-            format!("[{}]", names.join(","))
+            format!(
+                r#"{{"certain":{},"cycle":{}}}"#,
+                c.certain,
+                json_names(&c.names)
+            )
         })
         .collect();
     format!("[{}]", cycles.join(","))
+}
+
+/// Names as a JSON array of strings.
+fn json_names(names: &[String]) -> String {
+    let names: Vec<String> = names.iter().map(|n| json_str(n)).collect();
+    format!("[{}]", names.join(","))
 }
 
 /// `s` as a JSON string literal.
