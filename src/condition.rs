@@ -5,12 +5,14 @@
 use crate::algo::wait_queue::WaitQueue;
 use crate::error::Error;
 use crate::inspect::{self, Observed};
+use crate::rlock::NotSend;
 use crate::sys::futex;
 use crate::thread::Blocked;
 use crate::time::{IntoTimeout, Timeout};
 use crate::trace::{self, Kind, ObjectKind};
 use crate::{Lock, RLock};
 use core::fmt;
+use core::marker::PhantomData;
 use core::time::Duration;
 use std::sync::Arc;
 
@@ -114,7 +116,10 @@ impl Condition {
     /// `with cond:` — holds the underlying lock until dropped.
     pub fn guard(&self) -> Result<ConditionGuard<'_>, Error> {
         self.acquire(true, Timeout::FOREVER)?;
-        Ok(ConditionGuard { cond: self })
+        Ok(ConditionGuard {
+            cond: self,
+            _owner_thread: PhantomData,
+        })
     }
 
     fn is_owned(&self) -> bool {
@@ -211,9 +216,33 @@ impl Condition {
 }
 
 /// Holds a [`Condition`]'s lock until dropped.
+///
+/// It is neither `Send` nor `Sync`, whichever lock the condition has: over an RLock (the
+/// default) only the owner may release it, and a guard dropped on another thread would fail
+/// to release (a `Drop` cannot report [`Error::NotOwner`]) and leave the lock held for ever.
+/// So this does not compile:
+///
+/// ```compile_fail,E0277
+/// let cond = concurrency::Condition::new();
+/// let guard = cond.guard().unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(guard)); // the guard cannot move to another thread
+/// });
+/// ```
+///
+/// while using it on the thread that took it does:
+///
+/// ```
+/// let cond = concurrency::Condition::new();
+/// let guard = cond.guard().unwrap();
+/// assert_eq!(guard.wait(0.01), Ok(false)); // nobody notifies: times out, lock taken back
+/// drop(guard);
+/// assert!(cond.acquire(false, None).unwrap());
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct ConditionGuard<'a> {
     cond: &'a Condition,
+    _owner_thread: NotSend,
 }
 
 impl ConditionGuard<'_> {

@@ -12,6 +12,7 @@ use crate::thread::{current_id, Blocked};
 use crate::time::{IntoTimeout, Timeout};
 use crate::trace::{self, Kind, ObjectKind};
 use core::fmt;
+use core::marker::PhantomData;
 use core::time::Duration;
 use std::sync::Arc;
 
@@ -132,7 +133,10 @@ impl RLock {
     /// `with rlock:` — acquires (re-entering if owned) and releases one level on drop.
     pub fn guard(&self) -> Result<RLockGuard<'_>, Error> {
         self.acquire(true, Timeout::FOREVER)?;
-        Ok(RLockGuard { lock: self })
+        Ok(RLockGuard {
+            lock: self,
+            _owner_thread: PhantomData,
+        })
     }
 
     /// Whether anyone holds it.
@@ -192,10 +196,39 @@ impl fmt::Debug for RLock {
     }
 }
 
+/// Makes a guard `!Send` (and `!Sync`), like std's `MutexGuard`: it must be dropped on the
+/// thread that took the lock.
+pub(crate) type NotSend = PhantomData<*const ()>;
+
 /// Holds one level of an [`RLock`] until dropped.
+///
+/// It is neither `Send` nor `Sync`: an RLock has an owner, and only the owner may release it.
+/// Dropped on another thread, the release would fail with [`Error::NotOwner`] (a `Drop`
+/// cannot report it) and the lock would stay held for ever. So this does not compile:
+///
+/// ```compile_fail,E0277
+/// let lock = concurrency::RLock::new();
+/// let guard = lock.guard().unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(guard)); // the guard cannot move to another thread
+/// });
+/// ```
+///
+/// while releasing on the owner's thread does:
+///
+/// ```
+/// let lock = concurrency::RLock::new();
+/// let guard = lock.guard().unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(|| assert!(!lock.is_owned())); // other threads may look
+/// });
+/// drop(guard);
+/// assert!(!lock.locked());
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RLockGuard<'a> {
     lock: &'a RLock,
+    _owner_thread: NotSend,
 }
 
 impl Drop for RLockGuard<'_> {

@@ -184,6 +184,9 @@ impl fmt::Debug for Lock {
 }
 
 /// Holds a [`Lock`] until dropped (the body of `with lock:`).
+///
+/// Unlike [`crate::RLockGuard`] it is `Send`: a Lock has no owner in Python, and any thread
+/// may release it (LK-16), so a guard dropped on another thread releases it all the same.
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct LockGuard<'a> {
     lock: &'a Lock,
