@@ -49,17 +49,17 @@ struct BarrierState {
     timeout: Timeout,
     inner: Mutex<Inner>,
     seq: AtomicU32,
-    id: u32,
+    id: u64,
 }
 
 impl Observed for BarrierState {
-    fn id(&self) -> u32 {
+    fn id(&self) -> u64 {
         self.id
     }
     fn kind(&self) -> ObjectKind {
         ObjectKind::Barrier
     }
-    fn holders(&self) -> Vec<u32> {
+    fn holders(&self) -> Vec<u64> {
         Vec::new()
     }
     fn value(&self) -> u64 {
@@ -210,7 +210,7 @@ impl Barrier {
             return Err(Error::WouldBlockOnMainThread("Barrier::wait"));
         }
         let blocked = if arrived {
-            Some(Blocked::on(self.s.id)?)
+            Some(Blocked::on(self.s.id, deadline.is_some())?)
         } else {
             None
         };
@@ -267,7 +267,7 @@ impl Barrier {
     }
 
     /// This barrier's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.s.id
     }
 }

@@ -41,8 +41,10 @@ pub enum Error {
     ShutDown,
     /// `Queue::task_done` with no unfinished task (`ValueError`).
     TaskDoneTooManyTimes,
-    /// With deadlock detection on, this wait would have closed a cycle in the wait-for graph;
-    /// the cycle, by names: thread, object it waits for, thread holding it, ...
+    /// With deadlock detection on, this wait would never have ended: without a timeout, it
+    /// would have closed a certain cycle in the wait-for graph (RLocks and joins, which only
+    /// their holder can end; see [`crate::inspect::Cycle`]). The cycle, by names: thread,
+    /// object it waits for, thread holding it, ...
     Deadlock(Vec<String>),
     /// The OS or the browser refused to run another thread (`RuntimeError`/`ThreadError`).
     SpawnFailed(String),

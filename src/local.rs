@@ -11,7 +11,7 @@ use std::sync::{Arc, Weak};
 
 /// Thread-local storage: each thread that touches it sees its own `T`.
 pub struct Local<T: Send + 'static> {
-    values: Arc<Mutex<BTreeMap<u32, T>>>,
+    values: Arc<Mutex<BTreeMap<u64, T>>>,
     init: Box<dyn Fn() -> T + Send + Sync>,
 }
 
@@ -33,7 +33,7 @@ impl<T: Send + 'static> Local<T> {
         let mut value = match taken {
             Some(v) => v,
             None => {
-                let weak: Weak<Mutex<BTreeMap<u32, T>>> = Arc::downgrade(&self.values);
+                let weak: Weak<Mutex<BTreeMap<u64, T>>> = Arc::downgrade(&self.values);
                 current_thread().at_exit(move || {
                     if let Some(values) = weak.upgrade() {
                         let value = values.lock().remove(&me);

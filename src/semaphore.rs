@@ -15,13 +15,13 @@ use std::sync::Arc;
 
 struct SemState {
     word: SemaphoreWord,
-    id: u32,
+    id: u64,
     /// `Some(initial)` for a BoundedSemaphore.
     bound: Option<u32>,
 }
 
 impl Observed for SemState {
-    fn id(&self) -> u32 {
+    fn id(&self) -> u64 {
         self.id
     }
     fn kind(&self) -> ObjectKind {
@@ -31,7 +31,7 @@ impl Observed for SemState {
             ObjectKind::Semaphore
         }
     }
-    fn holders(&self) -> Vec<u32> {
+    fn holders(&self) -> Vec<u64> {
         Vec::new()
     }
     fn value(&self) -> u64 {
@@ -111,7 +111,7 @@ impl Semaphore {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Semaphore::acquire"));
         }
-        let blocked = Blocked::on(self.s.id)?;
+        let blocked = Blocked::on(self.s.id, timeout.duration().is_some())?;
         match self.s.word.take_waiting(timeout.deadline()) {
             Some(left) => {
                 blocked.succeeded();
@@ -158,7 +158,7 @@ impl Semaphore {
     }
 
     /// This semaphore's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.s.id
     }
 }
@@ -204,7 +204,7 @@ impl BoundedSemaphore {
     }
 
     /// This semaphore's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.sem.trace_id()
     }
 }

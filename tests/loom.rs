@@ -179,7 +179,7 @@ fn rlock_counts_levels_and_excludes() {
     loom::model(|| {
         let lock = Arc::new(ReentrantLock::new());
         let inside = Arc::new(AtomicU32::new(0));
-        let threads: Vec<_> = (1..=2u32)
+        let threads: Vec<_> = (1..=2u64)
             .map(|me| {
                 let (l, inside) = (lock.clone(), inside.clone());
                 thread::spawn(move || {

@@ -88,17 +88,17 @@ pub struct BaseQueue<S: Order> {
 
 struct QueueState<C> {
     core: C,
-    id: u32,
+    id: u64,
 }
 
 impl<C: Core> Observed for QueueState<C> {
-    fn id(&self) -> u32 {
+    fn id(&self) -> u64 {
         self.id
     }
     fn kind(&self) -> ObjectKind {
         ObjectKind::Queue
     }
-    fn holders(&self) -> Vec<u32> {
+    fn holders(&self) -> Vec<u64> {
         Vec::new()
     }
     fn value(&self) -> u64 {
@@ -159,10 +159,11 @@ impl<S: Order> BaseQueue<S> {
         if !futex::can_block() {
             return Err(failed(Error::WouldBlockOnMainThread("Queue::put"), item));
         }
-        let blocked = match Blocked::on_because(self.s.id, wait_reason::ROOM) {
-            Ok(b) => b,
-            Err(e) => return Err(failed(e, item)),
-        };
+        let blocked =
+            match Blocked::on_because(self.s.id, wait_reason::ROOM, timeout.duration().is_some()) {
+                Ok(b) => b,
+                Err(e) => return Err(failed(e, item)),
+            };
         match self.s.core.put_waiting(item, timeout.deadline()) {
             Ok(()) => {
                 blocked.succeeded(); // WaitEnd before the size event
@@ -211,7 +212,8 @@ impl<S: Order> BaseQueue<S> {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Queue::get"));
         }
-        let blocked = Blocked::on_because(self.s.id, wait_reason::ITEM)?;
+        let blocked =
+            Blocked::on_because(self.s.id, wait_reason::ITEM, timeout.duration().is_some())?;
         let item = self
             .s
             .core
@@ -244,7 +246,7 @@ impl<S: Order> BaseQueue<S> {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Queue::join"));
         }
-        let blocked = Blocked::on_because(self.s.id, wait_reason::TASKS)?;
+        let blocked = Blocked::on_because(self.s.id, wait_reason::TASKS, false)?;
         self.s.core.join_waiting();
         blocked.succeeded();
         Ok(())
@@ -305,7 +307,7 @@ impl<S: Order> BaseQueue<S> {
     }
 
     /// This queue's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.s.id
     }
 }

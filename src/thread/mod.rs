@@ -182,14 +182,17 @@ impl Thread {
         if self.inner.started.swap(true, AcqRel) {
             return Err(Error::AlreadyStarted);
         }
-        let ident = trace::next_id();
-        self.inner.ident.store(u64::from(ident), Relaxed);
+        self.inner.ident.store(trace::next_id(), Relaxed);
         self.inner.state.set(ThreadState::Runnable);
         if trace::is_enabled() {
             self.label_for_trace();
             // Reported by the starting thread: a reader learns who started whom (the book
             // routes each demo's events by it).
-            trace::emit(trace::Kind::ObjectNew, ident, trace::ObjectKind::Thread as u32);
+            trace::emit(
+                trace::Kind::ObjectNew,
+                self.trace_id(),
+                trace::ObjectKind::Thread as u32,
+            );
         }
         registry::add_active(self);
         let me = self.clone();
@@ -232,7 +235,7 @@ impl Thread {
             return Err(Error::WouldBlockOnMainThread("Thread::join"));
         }
         let deadline = timeout.deadline();
-        let blocked = Blocked::on(self.trace_id())?;
+        let blocked = Blocked::on(self.trace_id(), deadline.is_some())?;
         loop {
             // Acquire: everything the thread wrote happens-before join's return.
             if self.inner.finished.load(Acquire) == 1 {
@@ -310,8 +313,8 @@ impl Thread {
     }
 
     /// The id this thread has in trace events (its ident, 0 before start).
-    pub fn trace_id(&self) -> u32 {
-        self.inner.ident.load(Relaxed) as u32
+    pub fn trace_id(&self) -> u64 {
+        self.inner.ident.load(Relaxed)
     }
 
     /// Registers `f` to run on this thread when its target has returned.

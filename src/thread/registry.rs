@@ -12,7 +12,7 @@ static MAIN: Mutex<Option<Thread>> = Mutex::new(None);
 thread_local! {
     static CURRENT: RefCell<Option<Thread>> = const { RefCell::new(None) };
     /// The current thread's trace id, cached for hot paths (RLock ownership); 0 = unknown.
-    static CURRENT_ID: Cell<u32> = const { Cell::new(0) };
+    static CURRENT_ID: Cell<u64> = const { Cell::new(0) };
     static FOREIGN_EXIT: RefCell<Option<ForeignExit>> = const { RefCell::new(None) };
 }
 
@@ -41,7 +41,7 @@ pub(crate) fn set_current(t: Option<Thread>) {
 
 /// The caller's trace id: one TLS read once known (registers the caller on first use).
 #[inline]
-pub(crate) fn current_id() -> u32 {
+pub(crate) fn current_id() -> u64 {
     match CURRENT_ID.try_with(Cell::get) {
         Ok(0) => current_thread().trace_id(),
         Ok(id) => id,
@@ -121,10 +121,9 @@ impl Thread {
         t.inner
             .started
             .store(true, crate::primitive::Ordering::Relaxed);
-        t.inner.ident.store(
-            u64::from(trace::next_id()),
-            crate::primitive::Ordering::Relaxed,
-        );
+        t.inner
+            .ident
+            .store(trace::next_id(), crate::primitive::Ordering::Relaxed);
         t.inner.state.set(ThreadState::Runnable);
         t
     }

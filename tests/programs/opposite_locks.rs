@@ -2,7 +2,7 @@
 //! orders, hold the first for `hold`, and wait at most `patience` for the second. (The book's
 //! own version, with its narration, is `book/programs/src/deadlock.rs`.)
 
-use concurrency::{sleep, Error, Lock, Thread};
+use concurrency::{sleep, Error, IntoTimeout, RLock, Thread};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,10 +17,16 @@ pub enum Outcome {
     Refused(Vec<String>),
 }
 
-/// Threads "transfer-0" and "transfer-1" over "lock A" and "lock B"; `ordered`: both take A
-/// first. Returns each thread's outcome.
-pub fn two_locks(ordered: bool, hold: Duration, patience: Duration) -> Result<Vec<Outcome>, Error> {
-    let locks = [Arc::new(Lock::new()), Arc::new(Lock::new())];
+/// Threads "transfer-0" and "transfer-1" over RLocks "lock A" and "lock B" (owned locks: a
+/// cycle over them without timeouts is certain); `ordered`: both take A first. Returns each
+/// thread's outcome.
+pub fn two_locks(
+    ordered: bool,
+    hold: Duration,
+    patience: impl IntoTimeout,
+) -> Result<Vec<Outcome>, Error> {
+    let patience = patience.into_timeout()?;
+    let locks = [Arc::new(RLock::new()), Arc::new(RLock::new())];
     concurrency::trace::set_label(locks[0].trace_id(), "lock A");
     concurrency::trace::set_label(locks[1].trace_id(), "lock B");
     let outcomes = Arc::new(Mutex::new(vec![Outcome::Done, Outcome::Done]));

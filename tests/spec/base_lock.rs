@@ -21,7 +21,7 @@ pub trait BaseLock: Send + Sync + Sized + 'static {
     /// `locked()`.
     fn locked(&self) -> bool;
     /// The id a thread blocked on it reports.
-    fn trace_id(&self) -> u32;
+    fn trace_id(&self) -> u64;
 }
 
 impl BaseLock for Lock {
@@ -41,7 +41,7 @@ impl BaseLock for Lock {
     fn locked(&self) -> bool {
         Lock::locked(self)
     }
-    fn trace_id(&self) -> u32 {
+    fn trace_id(&self) -> u64 {
         Lock::trace_id(self)
     }
 }
@@ -63,7 +63,7 @@ impl BaseLock for RLock {
     fn locked(&self) -> bool {
         RLock::locked(self)
     }
-    fn trace_id(&self) -> u32 {
+    fn trace_id(&self) -> u64 {
         RLock::trace_id(self)
     }
 }
@@ -88,7 +88,7 @@ impl BaseLock for Condition {
             ConditionLock::RLock(l) => l.locked(),
         }
     }
-    fn trace_id(&self) -> u32 {
+    fn trace_id(&self) -> u64 {
         Condition::lock(self).trace_id()
     }
 }

@@ -24,7 +24,7 @@ pub trait Sem: Send + Sync + Sized + 'static {
     /// The free permits.
     fn value(&self) -> u32;
     /// The trace id (what blocked threads wait on).
-    fn trace_id(&self) -> u32;
+    fn trace_id(&self) -> u64;
 }
 
 macro_rules! impl_sem {
@@ -45,7 +45,7 @@ macro_rules! impl_sem {
             fn value(&self) -> u32 {
                 <$t>::value(self)
             }
-            fn trace_id(&self) -> u32 {
+            fn trace_id(&self) -> u64 {
                 <$t>::trace_id(self)
             }
         }

@@ -90,7 +90,7 @@ export function mountDemo(cfg) {
     const draw = (run) => {
       model.flush(run && !run.finishedAt ? traceNow() : null);
       const highlight = new Set();
-      for (const c of run?.cycles ?? []) for (const n of c.names ?? c) highlight.add(n);
+      for (const c of run?.cycles ?? []) for (const n of c.names) highlight.add(n);
       drawTimeline(canvas, model, highlight);
       showObjects(objects, model, run);
       if (route?.lost) {
@@ -249,7 +249,7 @@ function showObjects(panel, model, run) {
 
 function showCycles(panel, found) {
   if (!found.length) return;
-  // [t0, o0, t1, o1, ...]: "t0 waits for o0, held by t1, which waits for o1, held by t0."
+  // names = [t0, o0, t1, o1, ...]: "t0 waits for o0, held by t1, which waits for o1, held by t0."
   const sentence = (cycle) => {
     const steps = [];
     for (let i = 0; i + 1 < cycle.length; i += 2) {
@@ -258,6 +258,7 @@ function showCycles(panel, found) {
     }
     return `${cycle[0]} ${steps.join(', ')}.`;
   };
-  panel.replaceChildren(...found.map((cycle) => el('p', { class: 'demo-cycle' },
-    el('b', {}, 'Deadlock: '), sentence(cycle))));
+  panel.replaceChildren(...found.map((c) => el('p', { class: 'demo-cycle' },
+    el('b', {}, c.certain ? 'Deadlock: ' : 'Suspected deadlock: '), sentence(c.names),
+    c.certain ? '' : ' (a wait with a timeout, or a plain Lock another thread could release, may still end it)')));
 }

@@ -64,7 +64,7 @@ const demos = {
     columns: ['transfer-0', 'transfer-1'],
     row: (r) => r.outcomes,
     summary: (r, run) => run.cycles
-      ? `Deadlock seen: ${run.cycles[0].filter((_, i) => i % 2 === 0).join(' and ')} each waited for a lock the other held. Outcomes: ${r.outcomes.join(', ')}.`
+      ? `Deadlock seen: ${run.cycles[0].names.filter((_, i) => i % 2 === 0).join(' and ')} each waited for a lock the other held. Outcomes: ${r.outcomes.join(', ')}.`
       : `No deadlock. Outcomes: ${r.outcomes.join(', ')}.`,
   },
 };

@@ -8,7 +8,7 @@
 //! `OnceLock` the program's thread sets once and the page reads without waiting.
 
 use crate::{barrier, condition, counter, deadlock, event, queue, rlock, semaphore};
-use concurrency::{monotonic, Error, Event, Queue, Thread};
+use concurrency::{monotonic, Error, Event, Queue, Thread, Timeout};
 use serde::Serialize;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
@@ -24,7 +24,7 @@ use std::time::Duration;
 /// | `event`     | runners, patience ms                                        |
 /// | `condition` | producers, consumers, items per producer, capacity, ms      |
 /// | `barrier`   | threads, rounds, unit ms                                    |
-/// | `deadlock`  | ordered (0/1), hold ms, patience ms, detect (0/1)           |
+/// | `deadlock`  | ordered (0/1), hold ms, patience ms (ignored with detect), detect (0/1) |
 /// | `queue`     | producers, consumers, maxsize, items each, make ms, take ms |
 /// | `orders`    | the items                                                   |
 ///
@@ -315,6 +315,13 @@ fn execute(program: Program, run: &Run) -> Result<serde_json::Value, Error> {
             patience,
             detect,
         } => {
+            // Detection refuses only a wait that would never end: with it on, the second lock
+            // is awaited without a timeout (a timed wait is never refused).
+            let patience = if detect {
+                Timeout::FOREVER
+            } else {
+                Timeout::after(patience)
+            };
             concurrency::inspect::set_deadlock_detection(detect);
             let outcomes = deadlock::two_locks(ordered, hold, patience);
             concurrency::inspect::set_deadlock_detection(false);

@@ -78,8 +78,15 @@ pub fn inspect_enable() {
     inspect::enable();
 }
 
-/// The deadlocks now, as a JSON array of cycles (each an array of names).
+/// The cycles in the wait-for graph now, as a JSON array of `{"certain": bool, "names":
+/// [thread, object, thread, object, ...]}`: a certain cycle never resolves (every lock on it is
+/// owned and every wait untimed: detection refuses to close it); a suspected one passes
+/// through a Lock another thread may still release, or a wait with a timeout.
 #[wasm_bindgen]
 pub fn inspect_deadlocks() -> String {
-    serde_json::to_string(&inspect::deadlocks()).unwrap_or_else(|_| "[]".to_owned())
+    let cycles: Vec<serde_json::Value> = inspect::deadlocks()
+        .into_iter()
+        .map(|c| serde_json::json!({ "certain": c.certain, "names": c.names }))
+        .collect();
+    serde_json::to_string(&cycles).unwrap_or_else(|_| "[]".to_owned())
 }

@@ -51,7 +51,10 @@ fn result_of(run: u32) -> serde_json::Value {
 
 pub fn run_reports_json() {
     let started = demo::start(Program::parse("counter", &[3.0, 1000.0, 1.0]).unwrap()).unwrap();
-    assert_ne!(started.thread, 0, "the program thread's trace id, known once started");
+    assert_ne!(
+        started.thread, 0,
+        "the program thread's trace id, known once started"
+    );
     let result = result_of(started.run);
     assert_eq!(result["total"], 3000, "{result}");
     assert_eq!(result["expected"], 3000, "{result}");
