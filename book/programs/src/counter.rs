@@ -4,9 +4,15 @@
 //! A race needs overlap: the adders wait at a start gate (an [`Event`]) until all of them are
 //! started, then begin together. Without it, each adder could finish before the next one has
 //! even started on its worker, and nothing would be lost.
+//!
+//! The unlocked loop passes its value through [`black_box`]: otherwise the optimizer fuses the
+//! load and the store into one read-modify-write instruction (`inc [mem]` on x86), which
+//! shrinks the window between read and write to almost nothing. Python's `counter += 1` runs
+//! several bytecodes between the two; the demo keeps them apart too.
 
 use crate::common::Stop;
 use concurrency::{Error, Event, Lock, Thread};
+use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
@@ -52,8 +58,8 @@ pub fn count_without_lock(threads: usize, iterations: u64, stop: &Stop) -> Resul
             }
             // Python's `counter += 1` is three steps: read, add, write back.
             // Another thread can read the same old value in between: one update is lost.
-            let old = c.load(Relaxed);
-            c.store(old + 1, Relaxed);
+            let old = c.load(Relaxed); // read
+            c.store(black_box(old) + 1, Relaxed); // add, write back (`black_box`: see below)
         }
     })?;
     // ANCHOR_END: without_lock
