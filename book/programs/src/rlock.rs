@@ -100,13 +100,13 @@ pub fn release_by_non_owner(hold: Duration) -> Result<NotOwner, Error> {
         let still_locked = lock.locked();
         sleep(hold)?;
         drop(inner); // level 1
-        drop(outer); // free: only the owner could do this
-                     // ANCHOR_END: not_owner
+        drop(outer); // free: only its owner can do this
+        let free_after = !lock.locked();
+        // ANCHOR_END: not_owner
         let refused = match refused {
             Err(e) => e.to_string(),
             Ok(()) => return Err(Error::InvalidArgument("a non-owner released an RLock")),
         };
-        let free_after = !lock.locked();
         if let Ok(mut seen) = s.lock() {
             *seen = Some(NotOwner {
                 refused,
