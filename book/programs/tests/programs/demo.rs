@@ -145,31 +145,27 @@ pub fn abort_button_breaks_a_barrier_run() {
 }
 
 /// Stop on every program that loops or waits, each started with far more work than it could
-/// finish before the watchdog: each ends early and says `"stopped": true`.
+/// finish before the watchdog: each ends early and says `"stopped": true`. One after another,
+/// so that the browser's worker pool stays small.
 pub fn stop_ends_every_looping_program() {
     let asks: [(&str, &[f64]); 9] = [
         ("counter", &[2.0, 1e8, 0.0]),
         ("counter", &[2.0, 1e8, 1.0]),
         ("rlock", &[2.0, 1e6, 5.0]),
-        ("semaphore", &[64.0, 1.0, 100.0]),
+        ("semaphore", &[6.0, 1.0, 100.0]),
         ("event", &[3.0, 60_000.0]),
         ("condition", &[2.0, 1.0, 1e6, 2.0, 5.0]),
         ("barrier", &[3.0, 1e6, 5.0]),
         ("barrier_broken", &[3.0, 0.0]),
         ("queue", &[2.0, 1.0, 2.0, 1e5, 1.0, 5.0]),
     ];
-    let runs: Vec<_> = asks
-        .iter()
-        .map(|(name, args)| demo::start(Program::parse(name, args).unwrap()).unwrap())
-        .collect();
-    concurrency::sleep(50 * super::MS).unwrap(); // let them get going
-    for (started, (name, _)) in runs.iter().zip(&asks) {
+    for (name, args) in asks {
+        let started = demo::start(Program::parse(name, args).unwrap()).unwrap();
+        concurrency::sleep(30 * super::MS).unwrap(); // let it get going
         assert!(
             demo::stop(started.run),
             "{name}: stop reaches a running run"
         );
-    }
-    for (started, (name, _)) in runs.iter().zip(&asks) {
         let result = result_of(started.run);
         assert_eq!(result["stopped"], true, "{name}: {result}");
         assert!(result.get("error").is_none(), "{name}: {result}");
@@ -179,9 +175,8 @@ pub fn stop_ends_every_looping_program() {
                 "{name}: {result}"
             );
         };
-        match *name {
-            "counter" if result["locked"] == true => short_of("total", "expected"),
-            "counter" => assert!(result["total"].as_u64() < Some(2e8 as u64), "{result}"),
+        match name {
+            "counter" => short_of("total", "expected"),
             "rlock" => short_of("balance", "expected"),
             "condition" => short_of("consumed", "expected"),
             "queue" => short_of("made", "expected"),
@@ -189,6 +184,11 @@ pub fn stop_ends_every_looping_program() {
             "event" => assert_eq!(result["saw"], 3, "the stop set the event: {result}"),
             _ => {}
         }
+        let took = result["elapsed_ms"].as_f64().unwrap();
+        assert!(
+            took < 20_000.0,
+            "{name} ended soon after the stop: {result}"
+        );
     }
 }
 
