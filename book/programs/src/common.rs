@@ -1,7 +1,8 @@
 //! Small helpers the book's programs share.
 
-use concurrency::{Error, Thread};
-use std::sync::{Arc, Mutex};
+use concurrency::{Barrier, Error, Thread};
+use std::sync::atomic::{fence, AtomicBool, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Threads started together by [`start_threads`], with the first error any of them returned.
 pub struct Crew {
@@ -45,5 +46,60 @@ pub fn join_all(crew: &Crew) -> Result<(), Error> {
     match crew.failure.lock().map(|mut f| f.take()) {
         Ok(Some(e)) => Err(e),
         _ => Ok(()),
+    }
+}
+
+/// A request to stop a running program: the page's Stop button ([`crate::demo::stop`]).
+///
+/// Python's usual idiom is a `threading.Event` named `stop` that the loops test with
+/// `stop.is_set()`. This is the same flag without being a traced primitive, so that it does not
+/// appear on the demo's drawing. A program's loops test [`Stop::requested`] where they loop;
+/// a thread blocked in a wait does not see it, so [`Stop::request`] also breaks the barrier a
+/// program registered with [`Stop::watch_barrier`] (the other objects a stop pokes, an event
+/// or a queue, belong to the run, see [`crate::demo`]).
+#[derive(Clone, Default)]
+pub struct Stop(Arc<StopInner>);
+
+#[derive(Default)]
+struct StopInner {
+    flag: AtomicBool,
+    barrier: OnceLock<Arc<Barrier>>,
+}
+
+impl Stop {
+    /// A flag nobody has set yet.
+    pub fn new() -> Stop {
+        Stop::default()
+    }
+
+    /// Whether a stop was requested (the loops' test, like `stop.is_set()`).
+    pub fn requested(&self) -> bool {
+        self.0.flag.load(SeqCst)
+    }
+
+    /// Requests a stop: sets the flag and aborts the watched barrier, if any. Never blocks.
+    pub fn request(&self) {
+        self.0.flag.store(true, SeqCst);
+        // Pairs with the fence in `watch_barrier`: one of the two sees the other's write.
+        fence(SeqCst);
+        if let Some(b) = self.0.barrier.get() {
+            b.abort();
+        }
+    }
+
+    /// Registers the program's barrier: a stop aborts it (its waiters get
+    /// `Error::BrokenBarrier`), and the page's Abort button reaches it ([`Stop::barrier`]).
+    /// A program has at most one; a second is not registered.
+    pub fn watch_barrier(&self, barrier: &Arc<Barrier>) {
+        let _ = self.0.barrier.set(barrier.clone());
+        fence(SeqCst);
+        if self.0.flag.load(SeqCst) {
+            barrier.abort(); // the stop came before the barrier existed
+        }
+    }
+
+    /// The barrier registered with [`Stop::watch_barrier`], if any.
+    pub fn barrier(&self) -> Option<Arc<Barrier>> {
+        self.0.barrier.get().cloned()
     }
 }

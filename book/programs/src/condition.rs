@@ -1,7 +1,7 @@
 //! "Condition": producers and consumers share a bounded buffer. A producer waits while it is
 //! full, a consumer while it is empty; each change is announced with `notify_all`.
 
-use crate::common::{join_all, start_threads};
+use crate::common::{join_all, start_threads, Stop};
 use concurrency::{sleep, Condition, Error};
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::sync::Arc;
@@ -15,13 +15,15 @@ struct Shelf {
     producers_left: AtomicU32,
 }
 
-/// Returns how many items were consumed (always `producers * per_producer`).
+/// Returns how many items were consumed (always `producers * per_producer`; fewer if stopped:
+/// the producers stop making items, the consumers take what is left).
 pub fn shelf(
     producers: usize,
     consumers: usize,
     per_producer: u32,
     capacity: u32,
     work: Duration,
+    stop: &Stop,
 ) -> Result<u64, Error> {
     let shelf = Arc::new(Shelf {
         cond: Condition::new(),
@@ -32,10 +34,13 @@ pub fn shelf(
     concurrency::trace::set_label(shelf.cond.trace_id(), "shelf condition");
     concurrency::trace::set_label(shelf.cond.lock().trace_id(), "shelf lock");
     let consumed = Arc::new(AtomicU32::new(0));
-    let s = shelf.clone();
+    let (s, stop) = (shelf.clone(), stop.clone());
     // ANCHOR: producer
     let makers = start_threads("producer", producers, move |_| {
         for _ in 0..per_producer {
+            if stop.requested() {
+                break; // the page's Stop button
+            }
             sleep(work)?; // make an item
             let held = s.cond.guard()?; // `with cond:`
             held.wait_for(|| s.items.load(Relaxed) < s.capacity, None)?; // room?

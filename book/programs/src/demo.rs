@@ -6,7 +6,25 @@
 //! Nothing here blocks the caller: on the page's main thread a blocking wait would trap. The
 //! run table is written only by the caller of [`start`] (the page), and a run's result is a
 //! `OnceLock` the program's thread sets once and the page reads without waiting.
+//!
+//! The page's buttons reach a running program without blocking: [`set_event`],
+//! [`shutdown_queue`], [`abort_barrier`], and [`stop`], which asks any run to stop.
+//!
+//! ## What Stop can and cannot do
+//!
+//! A thread cannot be killed, in Rust as in Python: it can only be asked to stop, and it stops
+//! where it looks. [`stop`] sets the run's [`Stop`] flag, which the programs' loops test once
+//! per iteration or round, and pokes the waits the library can cancel: a queue run's queue is
+//! shut down at once (`shutdown(true)`), an event run's event is set, a barrier run's barrier
+//! is aborted. A sleep (a step of "work") is not cut short; it ends on its own.
+//!
+//! A deadlocked run cannot be interrupted. Its threads are blocked in `acquire` on a lock that
+//! only the other one could release, and nothing but a release or their timeout wakes them:
+//! they end when their patience runs out, as they would without Stop (the result then says
+//! `"stopped": true` and "gave up"). That is the lesson of the Deadlock page: once the cycle
+//! closes, only a timeout gets you out.
 
+use crate::common::Stop;
 use crate::{barrier, condition, counter, deadlock, event, queue, rlock, semaphore};
 use concurrency::{monotonic, Error, Event, Queue, Thread, Timeout};
 use serde::Serialize;
@@ -19,11 +37,13 @@ use std::time::Duration;
 /// |-------------|-------------------------------------------------------------|
 /// | `counter`   | threads, iterations, locked (0/1)                           |
 /// | `rlock`     | threads, rounds, work ms                                    |
+/// | `rlock_owner` | —                                                         |
 /// | `semaphore` | threads, permits, work ms                                   |
 /// | `bounded`   | —                                                           |
 /// | `event`     | runners, patience ms                                        |
 /// | `condition` | producers, consumers, items per producer, capacity, ms      |
 /// | `barrier`   | threads, rounds, unit ms                                    |
+/// | `barrier_broken` | threads (≥ 2), timeout ms (0: none), late ms (0: default) |
 /// | `deadlock`  | ordered (0/1), hold ms, patience ms (ignored with detect), detect (0/1) |
 /// | `queue`     | producers, consumers, maxsize, items each, make ms, take ms |
 /// | `orders`    | the items                                                   |
@@ -42,6 +62,7 @@ pub enum Program {
         rounds: u64,
         work: Duration,
     },
+    RLockOwner,
     Semaphore {
         threads: usize,
         permits: i64,
@@ -63,6 +84,11 @@ pub enum Program {
         threads: usize,
         rounds: u32,
         unit: Duration,
+    },
+    BarrierBroken {
+        threads: usize,
+        timeout: Option<Duration>,
+        late: Option<Duration>,
     },
     Deadlock {
         ordered: bool,
@@ -108,6 +134,7 @@ impl Program {
                 permits: n(1) as i64,
                 work: ms(2),
             },
+            "rlock_owner" => Program::RLockOwner,
             "bounded" => Program::Bounded,
             "event" => Program::Event {
                 runners: n(0),
@@ -124,6 +151,11 @@ impl Program {
                 threads: n(0).max(1),
                 rounds: count(1, 1e6) as u32,
                 unit: ms(2),
+            },
+            "barrier_broken" => Program::BarrierBroken {
+                threads: n(0).max(2),
+                timeout: Some(ms(1)).filter(|t| !t.is_zero()),
+                late: Some(ms(2)).filter(|t| !t.is_zero()),
             },
             "deadlock" => Program::Deadlock {
                 ordered: flag(0),
@@ -157,6 +189,8 @@ struct Report<T: Serialize> {
     #[serde(flatten)]
     outcome: T,
     elapsed_ms: f64,
+    /// Whether the page asked the run to stop ([`stop`]) before it ended.
+    stopped: bool,
 }
 
 /// One run: what the page may poll or poke while it goes on.
@@ -166,6 +200,8 @@ struct Run {
     event: Option<Arc<Event>>,
     /// The queue of a `queue` run, for the page's Shutdown buttons.
     queue: Option<Arc<Queue<u32>>>,
+    /// The run's stop flag; it also holds a barrier run's barrier, for the Abort button.
+    stop: Stop,
 }
 
 static RUNS: RwLock<Vec<Arc<Run>>> = RwLock::new(Vec::new());
@@ -187,6 +223,7 @@ pub fn start(program: Program) -> Result<Started, Error> {
             Program::Queue { maxsize, .. } => Some(Arc::new(Queue::new(maxsize))),
             _ => None,
         },
+        stop: Stop::new(),
     });
     let name = format!("main ({})", program_name(&program));
     let r = run.clone();
@@ -196,16 +233,19 @@ pub fn start(program: Program) -> Result<Started, Error> {
             let started = monotonic();
             let outcome = execute(program, &r);
             let elapsed_ms = (monotonic() - started).as_secs_f64() * 1e3;
+            let stopped = r.stop.requested();
             let json = match outcome {
                 Ok(fields) => serde_json::to_string(&Report {
                     outcome: fields,
                     elapsed_ms,
+                    stopped,
                 }),
                 Err(e) => serde_json::to_string(&Report {
                     outcome: Failure {
                         error: e.to_string(),
                     },
                     elapsed_ms,
+                    stopped,
                 }),
             };
             let _ = r
@@ -236,11 +276,13 @@ fn program_name(p: &Program) -> &'static str {
     match p {
         Program::Counter { .. } => "counter",
         Program::RLock { .. } => "rlock",
+        Program::RLockOwner => "rlock_owner",
         Program::Semaphore { .. } => "semaphore",
         Program::Bounded => "bounded",
         Program::Event { .. } => "event",
         Program::Condition { .. } => "condition",
         Program::Barrier { .. } => "barrier",
+        Program::BarrierBroken { .. } => "barrier_broken",
         Program::Deadlock { .. } => "deadlock",
         Program::Queue { .. } => "queue",
         Program::Orders { .. } => "orders",
@@ -250,6 +292,7 @@ fn program_name(p: &Program) -> &'static str {
 /// Runs `program` on the calling thread; its result's fields as JSON.
 fn execute(program: Program, run: &Run) -> Result<serde_json::Value, Error> {
     use serde_json::json;
+    let stop = &run.stop;
     Ok(match program {
         Program::Counter {
             threads,
@@ -257,9 +300,9 @@ fn execute(program: Program, run: &Run) -> Result<serde_json::Value, Error> {
             locked,
         } => {
             let total = if locked {
-                counter::count_with_lock(threads, iterations)
+                counter::count_with_lock(threads, iterations, stop)
             } else {
-                counter::count_without_lock(threads, iterations)
+                counter::count_without_lock(threads, iterations, stop)
             }?;
             json!({ "total": total, "expected": threads as u64 * iterations, "locked": locked })
         }
@@ -268,15 +311,19 @@ fn execute(program: Program, run: &Run) -> Result<serde_json::Value, Error> {
             rounds,
             work,
         } => {
-            let balance = rlock::clerks(threads, rounds, work)?;
+            let balance = rlock::clerks(threads, rounds, work, stop)?;
             json!({ "balance": balance, "expected": threads as u64 * rounds * 2 })
+        }
+        Program::RLockOwner => {
+            serde_json::to_value(rlock::release_by_non_owner(rlock::OWNER_HOLDS)?)
+                .map_err(|_| Error::InvalidArgument("the result is not JSON"))?
         }
         Program::Semaphore {
             threads,
             permits,
             work,
         } => {
-            let most = semaphore::downloads(threads, permits, work)?;
+            let most = semaphore::downloads(threads, permits, work, stop)?;
             json!({ "most": most, "permits": permits })
         }
         Program::Bounded => {
@@ -298,7 +345,7 @@ fn execute(program: Program, run: &Run) -> Result<serde_json::Value, Error> {
             capacity,
             work,
         } => {
-            let consumed = condition::shelf(producers, consumers, per, capacity, work)?;
+            let consumed = condition::shelf(producers, consumers, per, capacity, work, stop)?;
             json!({ "consumed": consumed, "expected": producers as u64 * u64::from(per) })
         }
         Program::Barrier {
@@ -306,8 +353,20 @@ fn execute(program: Program, run: &Run) -> Result<serde_json::Value, Error> {
             rounds,
             unit,
         } => {
-            let trips = barrier::rounds(threads, rounds, unit)?;
-            json!({ "trips": trips, "rounds": rounds })
+            let ended = barrier::rounds(threads, rounds, unit, stop)?;
+            json!({ "trips": ended.trips, "rounds": rounds, "broken": ended.broken })
+        }
+        Program::BarrierBroken {
+            threads,
+            timeout,
+            late,
+        } => {
+            let outcomes = barrier::late_worker(threads, timeout, late, stop)?;
+            json!({
+                "outcomes": outcomes,
+                "late": outcomes.len() - 1,
+                "timeout_ms": timeout.map(|t| t.as_secs_f64() * 1e3),
+            })
         }
         Program::Deadlock {
             ordered,
@@ -347,7 +406,7 @@ fn execute(program: Program, run: &Run) -> Result<serde_json::Value, Error> {
                 .queue
                 .clone()
                 .ok_or(Error::InvalidArgument("no queue"))?;
-            let counts = queue::pipeline(q, producers, consumers, items, make, take)?;
+            let counts = queue::pipeline(q, producers, consumers, items, make, take, stop)?;
             json!({
                 "made": counts.made,
                 "used": counts.used,
@@ -386,4 +445,32 @@ pub fn shutdown_queue(id: u32, immediate: bool) -> bool {
         .and_then(|r| r.queue.clone())
         .map(|q| q.shutdown(immediate))
         .is_some()
+}
+
+/// Aborts the barrier of a barrier run (`barrier` or `barrier_broken`): its waiters, and
+/// whoever arrives later, get `Error::BrokenBarrier`. Never blocks. False if the run has no
+/// barrier (yet: a program makes its barrier once it has started).
+pub fn abort_barrier(id: u32) -> bool {
+    run(id)
+        .and_then(|r| r.stop.barrier())
+        .map(|b| b.abort())
+        .is_some()
+}
+
+/// Asks run `id` to stop (see the module's doc for what that can and cannot do); never
+/// blocks. Its result then says `"stopped": true`. False if there is no such run or it has
+/// already ended.
+pub fn stop(id: u32) -> bool {
+    let Some(r) = run(id) else { return false };
+    if r.result.get().is_some() {
+        return false;
+    }
+    r.stop.request(); // the loops' flag; aborts the barrier
+    if let Some(e) = &r.event {
+        e.set();
+    }
+    if let Some(q) = &r.queue {
+        q.shutdown(true);
+    }
+    true
 }

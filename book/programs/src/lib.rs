@@ -16,5 +16,6 @@ pub mod event;
 pub mod queue;
 pub mod rlock;
 pub mod semaphore;
+pub mod snapshot;
 #[cfg(target_arch = "wasm32")]
 mod web;

@@ -35,6 +35,22 @@ pub fn demo_queue_shutdown(run: u32, immediate: bool) -> bool {
     demo::shutdown_queue(run, immediate)
 }
 
+/// Aborts the barrier of a `barrier` or `barrier_broken` run: its waiters (and later
+/// arrivals) get `BrokenBarrierError`. Never blocks. False if the run has no barrier (yet).
+#[wasm_bindgen]
+pub fn demo_barrier_abort(run: u32) -> bool {
+    demo::abort_barrier(run)
+}
+
+/// Asks run `run` to stop: its loops end at their next check, and its queue, event or barrier
+/// is shut down, set or aborted. A deadlocked run still ends only when its threads' patience
+/// runs out. Never blocks. Its result then has `"stopped": true`. False if there is no such
+/// run or it has already ended.
+#[wasm_bindgen]
+pub fn demo_stop(run: u32) -> bool {
+    demo::stop(run)
+}
+
 /// Starts recording events into a ring of `capacity` records.
 #[wasm_bindgen]
 pub fn trace_enable(capacity: u32) {
@@ -89,4 +105,12 @@ pub fn inspect_deadlocks() -> String {
         .map(|c| serde_json::json!({ "certain": c.certain, "names": c.names }))
         .collect();
     serde_json::to_string(&cycles).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Every live thread and primitive now, as JSON (see `crate::snapshot`):
+/// `{"threads":[{"id","name","state","on"}],"objects":[{"id","name","kind","kind_code",
+/// "holders","waiters","value"}]}`. Never blocks.
+#[wasm_bindgen]
+pub fn inspect_snapshot() -> String {
+    crate::snapshot::json()
 }

@@ -85,3 +85,144 @@ pub fn buttons_reach_their_run() {
     assert_eq!(result["saw"], 2, "{result}");
     assert!(!demo::set_event(u32::MAX));
 }
+
+/// The two new programs through the page's dispatch: their names, numbers and result fields.
+pub fn new_programs_report_json() {
+    assert_eq!(Program::parse("rlock_owner", &[]), Ok(Program::RLockOwner));
+    assert_eq!(
+        Program::parse("barrier_broken", &[1.0, 0.0]),
+        Ok(Program::BarrierBroken {
+            threads: 2,
+            timeout: None,
+            late: None
+        })
+    );
+    let owner = demo::start(Program::RLockOwner).unwrap();
+    let broken = demo::start(Program::parse("barrier_broken", &[3.0, 300.0]).unwrap()).unwrap();
+    let result = result_of(owner.run);
+    assert_eq!(
+        result["refused"], "cannot release un-acquired lock",
+        "{result}"
+    );
+    assert_eq!(result["count"], 2, "{result}");
+    assert_eq!(result["still_locked"], true, "{result}");
+    assert_eq!(result["free_after"], true, "{result}");
+    assert_eq!(result["stopped"], false, "{result}");
+    let result = result_of(broken.run);
+    let outcomes = serde_json::json!([
+        "timed out: broke the barrier",
+        "BrokenBarrierError",
+        "BrokenBarrierError"
+    ]);
+    assert_eq!(result["outcomes"], outcomes, "{result}");
+    assert_eq!(result["late"], 2, "{result}");
+    assert_eq!(result["timeout_ms"], 300.0, "{result}");
+}
+
+/// The page's Abort button on a `barrier` run in the middle of its rounds, and on a
+/// `barrier_broken` run with no timeout (where nothing else would end the waiting).
+pub fn abort_button_breaks_a_barrier_run() {
+    let rounds = demo::start(Program::parse("barrier", &[3.0, 100_000.0, 1.0]).unwrap()).unwrap();
+    let waiting = demo::start(Program::parse("barrier_broken", &[3.0, 0.0]).unwrap()).unwrap();
+    assert!(!demo::abort_barrier(u32::MAX));
+    wait_for("both runs' barriers", || {
+        demo::abort_barrier(rounds.run) && demo::abort_barrier(waiting.run)
+    });
+    let result = result_of(rounds.run);
+    assert_eq!(result["broken"], true, "{result}");
+    assert!(result["trips"].as_u64().unwrap() < 100_000, "{result}");
+    let result = result_of(waiting.run);
+    assert_eq!(
+        result["outcomes"],
+        serde_json::json!([
+            "BrokenBarrierError",
+            "BrokenBarrierError",
+            "BrokenBarrierError"
+        ]),
+        "{result}"
+    );
+    assert_eq!(result["stopped"], false, "{result}");
+}
+
+/// Stop on every program that loops or waits, each started with far more work than it could
+/// finish before the watchdog: each ends early and says `"stopped": true`. One after another,
+/// so that the browser's worker pool stays small.
+pub fn stop_ends_every_looping_program() {
+    let asks: [(&str, &[f64]); 9] = [
+        ("counter", &[2.0, 1e8, 0.0]),
+        ("counter", &[2.0, 1e8, 1.0]),
+        ("rlock", &[2.0, 1e6, 5.0]),
+        ("semaphore", &[6.0, 1.0, 100.0]),
+        ("event", &[3.0, 60_000.0]),
+        ("condition", &[2.0, 1.0, 1e6, 2.0, 5.0]),
+        ("barrier", &[3.0, 1e6, 5.0]),
+        ("barrier_broken", &[3.0, 0.0]),
+        ("queue", &[2.0, 1.0, 2.0, 1e5, 1.0, 5.0]),
+    ];
+    for (name, args) in asks {
+        let started = demo::start(Program::parse(name, args).unwrap()).unwrap();
+        concurrency::sleep(30 * super::MS).unwrap(); // let it get going
+        assert!(
+            demo::stop(started.run),
+            "{name}: stop reaches a running run"
+        );
+        let result = result_of(started.run);
+        assert_eq!(result["stopped"], true, "{name}: {result}");
+        assert!(result.get("error").is_none(), "{name}: {result}");
+        let short_of = |done: &str, all: &str| {
+            assert!(
+                result[done].as_u64() < result[all].as_u64(),
+                "{name}: {result}"
+            );
+        };
+        match name {
+            "counter" => short_of("total", "expected"),
+            "rlock" => short_of("balance", "expected"),
+            "condition" => short_of("consumed", "expected"),
+            "queue" => short_of("made", "expected"),
+            "barrier" => assert_eq!(result["broken"], true, "{result}"),
+            "event" => assert_eq!(result["saw"], 3, "the stop set the event: {result}"),
+            _ => {}
+        }
+        let took = result["elapsed_ms"].as_f64().unwrap();
+        assert!(
+            took < 20_000.0,
+            "{name} ended soon after the stop: {result}"
+        );
+    }
+}
+
+/// A deadlocked run cannot be interrupted: Stop is accepted, but the two threads still end
+/// only when their patience runs out (the first to give up frees the other).
+pub fn stop_cannot_interrupt_a_deadlock() {
+    let patience = 400.0;
+    let started = demo::start(Program::parse("deadlock", &[0.0, 50.0, patience, 0.0]).unwrap());
+    let started = started.unwrap();
+    concurrency::sleep(100 * super::MS).unwrap(); // both hold one lock and wait for the other
+    assert!(demo::stop(started.run));
+    let result = result_of(started.run);
+    assert_eq!(result["stopped"], true, "{result}");
+    // The first to give up drops its lock, so the other may still get it: "done".
+    let outcomes = result["outcomes"].as_array().unwrap();
+    assert!(outcomes.iter().any(|o| o == "gave up"), "{result}");
+    let took = result["elapsed_ms"].as_f64().unwrap();
+    assert!(
+        took >= 0.6 * (50.0 + patience),
+        "waited out its patience: {result}"
+    );
+}
+
+/// Stop is for running runs: an ended run, or a number that is no run, answers false.
+pub fn stop_of_an_ended_or_unknown_run_is_false() {
+    let started = demo::start(Program::Bounded).unwrap();
+    let result = result_of(started.run);
+    assert_eq!(result["stopped"], false, "{result}");
+    assert!(!demo::stop(started.run));
+    assert!(!demo::stop(u32::MAX));
+    let again: serde_json::Value =
+        serde_json::from_str(&demo::result(started.run).unwrap()).unwrap();
+    assert_eq!(
+        again["stopped"], false,
+        "a late stop changes nothing: {again}"
+    );
+}
