@@ -29,6 +29,10 @@ macro_rules! spec_cases {
             lk_19_releasing_unacquired_lock,
             spec::lock::lk_19_releasing_unacquired_lock
         );
+        $harness!(
+            lk_12_nonblocking_accepts_only_no_timeout,
+            spec::lock::lk_12_nonblocking_accepts_only_no_timeout
+        );
         $harness!(th_01_name, spec::thread::th_01_name);
         $harness!(th_02_args_argument, spec::thread::th_02_args_argument);
         $harness!(th_03_various_ops, spec::thread::th_03_various_ops);
@@ -257,6 +261,10 @@ macro_rules! spec_cases {
             spec::semaphore::sm_15_bounded_semaphore_limit
         );
         $harness!(sm_16_mp_semaphore, spec::semaphore::sm_16_mp_semaphore);
+        $harness!(
+            sm_08_nonblocking_rejects_every_timeout,
+            spec::semaphore::sm_08_nonblocking_rejects_every_timeout
+        );
         $harness!(ba_01_constructor, spec::barrier::ba_01_constructor);
         $harness!(ba_02_barrier, spec::barrier::ba_02_barrier);
         $harness!(ba_03_barrier_10, spec::barrier::ba_03_barrier_10);
