@@ -95,6 +95,11 @@ macro_rules! spec_cases {
             th_35_original_excepthook,
             spec::excepthook::th_35_original_excepthook
         );
+        $harness!(th_12_limbo_cleanup, spec::thread::th_12_limbo_cleanup);
+        $harness!(
+            th_13_start_new_thread_failed,
+            spec::thread::th_13_start_new_thread_failed
+        );
         $harness!(th_38_timer, spec::thread::th_38_timer);
         $harness!(state_lifecycle, spec::thread::state_lifecycle);
         $harness!(state_blocked_on_lock, spec::thread::state_blocked_on_lock);
@@ -285,10 +290,12 @@ macro_rules! spec_cases {
     };
 }
 
-/// Cases that need OS threads this crate did not start (natively only).
+/// Cases that need OS threads this crate did not start, or the OS itself (natively only).
 #[macro_export]
 macro_rules! native_only_cases {
     ($harness:ident) => {
+        #[cfg(target_os = "linux")]
+        $harness!(th_39_os_thread_name, spec::thread::th_39_os_thread_name);
         $harness!(lk_11_thread_leak, spec::lock::lk_11_thread_leak);
         $harness!(rl_lk_11_thread_leak, spec::rlock::rl_lk_11_thread_leak);
         $harness!(

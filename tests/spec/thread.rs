@@ -462,3 +462,115 @@ pub fn trace_records_lock_and_threads() {
     assert!(mine.windows(2).all(|w| w[0].time_ns <= w[1].time_ns));
     assert_eq!(trace::label(t.trace_id()).as_deref(), Some("traced"));
 }
+
+/// TH-12 `test_limbo_cleanup`: when the OS refuses the thread (here: on purpose, see
+/// `sys::fail_next_spawns`), `start()` is an error, and the thread is left as before start:
+/// not alive, not in `enumerate()`, no ident, not joinable. As in CPython, `start()` may be
+/// tried again, and then runs the target once.
+pub fn th_12_limbo_cleanup() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    let t = Thread::builder()
+        .name("refused")
+        .target(move || {
+            r.fetch_add(1, SeqCst);
+        })
+        .build();
+    concurrency::sys::fail_next_spawns(1);
+    match t.start() {
+        Err(e @ Error::SpawnFailed(_)) => {
+            assert!(e.to_string().starts_with("can't start new thread: "), "{e}")
+        }
+        other => panic!("expected SpawnFailed, got {other:?}"),
+    }
+    assert!(!t.is_alive());
+    assert!(!concurrency::enumerate().contains(&t));
+    assert_eq!(t.ident(), None);
+    assert_eq!(t.state(), ThreadState::New);
+    assert_eq!(t.join(None), Err(Error::NotStarted));
+    assert!(format!("{t:?}").contains("initial"), "{t:?}");
+    assert_eq!(runs.load(SeqCst), 0);
+    t.start().expect("the OS accepts it now");
+    join(&t);
+    assert_eq!(runs.load(SeqCst), 1);
+    assert_eq!(t.start(), Err(Error::AlreadyStarted));
+}
+
+/// TH-13 `test_start_new_thread_failed`: while the OS refuses every thread, each start is an
+/// error and nothing leaks: no registry entry, and each target (with what it captured) is
+/// dropped with its thread.
+pub fn th_13_start_new_thread_failed() {
+    const TRIES: u32 = 20;
+    let captured = Arc::new(());
+    concurrency::sys::fail_next_spawns(TRIES);
+    for _ in 0..TRIES {
+        let c = captured.clone();
+        let t = Thread::new(move || drop(c));
+        assert!(matches!(t.start(), Err(Error::SpawnFailed(_))));
+        assert!(
+            !concurrency::enumerate().contains(&t),
+            "no entry is left behind"
+        );
+    }
+    assert_eq!(Arc::strong_count(&captured), 1, "every target was dropped");
+    concurrency::sys::fail_next_spawns(0);
+    let t = spawn("accepted", noop);
+    join(&t);
+}
+
+/// TH-39 `test_set_name` / `test_change_name` (Linux, natively): the OS-level name of a
+/// thread is its `name`, up to the first NUL and cut to 15 bytes on a character boundary; a
+/// thread that renames itself renames its OS thread. (CPython's own cases.)
+#[cfg(target_os = "linux")]
+pub fn th_39_os_thread_name() {
+    fn os_name() -> String {
+        let path = format!("/proc/self/task/{}/comm", concurrency::get_native_id());
+        let comm = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        comm.trim_end_matches('\n').to_owned()
+    }
+    let snake = "\u{1f40d}"; // 4 bytes in UTF-8
+    let cases: Vec<(String, String)> = vec![
+        ("CustomName".into(), "CustomName".into()),
+        ("namé€".into(), "namé€".into()),
+        ("embed\0null".into(), "embed".into()),
+        ("x".repeat(15), "x".repeat(15)),
+        ("x".repeat(25), "x".repeat(15)),
+        ("x".repeat(14) + "é€", "x".repeat(14)),
+        ("x".repeat(14) + "\u{10FFFF}", "x".repeat(14)),
+        ("x".repeat(13) + &"\u{10FFFF}".repeat(2), "x".repeat(13)),
+        (
+            "x".to_owned() + &snake.repeat(15),
+            "x".to_owned() + &snake.repeat(3),
+        ),
+        (
+            "xx".to_owned() + &snake.repeat(15),
+            "xx".to_owned() + &snake.repeat(3),
+        ),
+        (
+            "xxx".to_owned() + &snake.repeat(15),
+            "xxx".to_owned() + &snake.repeat(3),
+        ),
+        (
+            "xxxx".to_owned() + &snake.repeat(15),
+            "xxxx".to_owned() + &snake.repeat(2),
+        ),
+    ];
+    for (name, expected) in cases {
+        let seen = Arc::new(Mutex::new(String::new()));
+        let s = seen.clone();
+        let t = spawn(&name, move || *s.lock().unwrap() = os_name());
+        join(&t);
+        assert_eq!(*seen.lock().unwrap(), expected, "{name:?}");
+    }
+    let seen = Arc::new(Mutex::new((String::new(), String::new())));
+    let s = seen.clone();
+    let t = spawn("name", move || {
+        let before = os_name();
+        current_thread().set_name("new name");
+        *s.lock().unwrap() = (before, os_name());
+    });
+    join(&t);
+    assert_eq!(*seen.lock().unwrap(), ("name".into(), "new name".into()));
+    assert_eq!(t.name(), "new name");
+}
+
