@@ -5,6 +5,7 @@
 //! module's memory (see `www/bridge/README.md`); the API is the same.
 
 mod excepthook;
+mod exit;
 mod registry;
 mod state;
 
@@ -18,6 +19,7 @@ pub use state::ThreadState;
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
 pub(crate) use excepthook::payload_text;
+pub(crate) use exit::ExitHandle;
 pub(crate) use registry::{current_id, with_current};
 pub(crate) use state::Blocked;
 
@@ -69,8 +71,8 @@ pub(crate) struct Inner {
     panicked: AtomicBool,
     pub(crate) state: StateCell,
     target: Mutex<Option<Target>>,
-    /// Run when the thread ends (e.g. dropping its `Local` values).
-    at_exit: Mutex<Vec<Target>>,
+    /// Run when the thread ends: dropping its `Local` values (see `exit.rs`).
+    exit: Mutex<exit::ExitHooks>,
 }
 
 impl Inner {
@@ -86,7 +88,7 @@ impl Inner {
             panicked: AtomicBool::new(false),
             state: StateCell::new(),
             target: Mutex::new(target),
-            at_exit: Mutex::new(Vec::new()),
+            exit: Mutex::new(exit::ExitHooks::default()),
         }
     }
 
@@ -332,7 +334,8 @@ impl Thread {
         self.inner.state.get()
     }
 
-    /// Whether the thread's target panicked (the panic went to the excepthook).
+    /// Whether the thread's target panicked (the panic went to the excepthook). In a browser,
+    /// where a panic ends the worker, also a panic in a `Local` value's `Drop` at its exit.
     pub fn panicked(&self) -> bool {
         self.inner.panicked.load(Acquire)
     }
@@ -340,11 +343,6 @@ impl Thread {
     /// The id this thread has in trace events (its ident, 0 before start).
     pub fn trace_id(&self) -> u64 {
         self.inner.ident.load(Relaxed)
-    }
-
-    /// Registers `f` to run on this thread when its target has returned.
-    pub(crate) fn at_exit(&self, f: impl FnOnce() + Send + 'static) {
-        self.inner.at_exit.lock().push(Box::new(f));
     }
 
     fn label_for_trace(&self) {
@@ -398,16 +396,15 @@ fn run(me: Thread) {
     registry::set_current(None);
 }
 
+/// Ends a thread started here: drops its `Local` values (a panicking `Drop` goes to the
+/// excepthook and does not stop the rest), unregisters it, and lets its joiners go.
 fn finish(me: &Thread) {
-    let hooks = std::mem::take(&mut *me.inner.at_exit.lock());
-    for hook in hooks {
-        hook();
-    }
+    exit::run_hooks(me);
     registry::remove_active(me);
     me.inner.state.set(ThreadState::Terminated);
     trace::emit(Kind::ThreadEnd, me.trace_id(), me.panicked() as u32);
     // Release: pairs with join's Acquire load.
-    me.inner.finished.store(1, Release);
+    me.inner.finished.store(FINISHED, Release);
     futex::wake_all(&me.inner.finished);
 }
 

@@ -95,6 +95,22 @@ macro_rules! spec_cases {
             th_35_original_excepthook,
             spec::excepthook::th_35_original_excepthook
         );
+        $harness!(
+            local_drop_panic_at_exit_is_reported,
+            spec::excepthook::local_drop_panic_at_exit_is_reported
+        );
+        $harness!(
+            local_value_dropped_when_its_thread_ends,
+            spec::local::local_value_dropped_when_its_thread_ends
+        );
+        $harness!(
+            local_nested_with_is_an_error,
+            spec::local::local_nested_with_is_an_error
+        );
+        $harness!(
+            local_values_are_dropped_per_thread_and_with_the_local,
+            spec::local::local_values_are_dropped_per_thread_and_with_the_local
+        );
         $harness!(th_12_limbo_cleanup, spec::thread::th_12_limbo_cleanup);
         $harness!(
             th_13_start_new_thread_failed,
@@ -290,12 +306,22 @@ macro_rules! spec_cases {
     };
 }
 
-/// Cases that need OS threads this crate did not start, or the OS itself (natively only).
+/// Cases that need OS threads this crate did not start, the OS itself, or a panic that unwinds
+/// (natively only).
 #[macro_export]
 macro_rules! native_only_cases {
     ($harness:ident) => {
         #[cfg(target_os = "linux")]
         $harness!(th_39_os_thread_name, spec::thread::th_39_os_thread_name);
+        $harness!(
+            local_value_of_a_std_thread_dropped_when_it_ends,
+            spec::local::local_value_of_a_std_thread_dropped_when_it_ends
+        );
+        $harness!(
+            local_value_kept_across_a_panic,
+            spec::local::local_value_kept_across_a_panic
+        );
+
         $harness!(lk_11_thread_leak, spec::lock::lk_11_thread_leak);
         $harness!(rl_lk_11_thread_leak, spec::rlock::rl_lk_11_thread_leak);
         $harness!(
@@ -306,6 +332,22 @@ macro_rules! native_only_cases {
         $harness!(
             th_34_custom_excepthook_fail,
             spec::excepthook::th_34_custom_excepthook_fail
+        );
+    };
+}
+
+/// Natively only, each in a process of its own (`tests/isolated.rs`): a regression there
+/// aborts the process.
+#[macro_export]
+macro_rules! own_process_cases {
+    ($harness:ident) => {
+        $harness!(
+            tls_destructor_may_call_the_crate,
+            spec::thread::tls_destructor_may_call_the_crate
+        );
+        $harness!(
+            local_drop_panic_in_a_std_thread_is_reported,
+            spec::excepthook::local_drop_panic_in_a_std_thread_is_reported
         );
     };
 }

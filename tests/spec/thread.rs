@@ -1,7 +1,7 @@
 //! `test_threading.py` (spec §1), plus the lifecycle the book draws. The excepthook cases
 //! (§1.5: TH-29, TH-33, TH-34, TH-35) are in `excepthook.rs`.
 
-use super::{blocked_on, join, spawn, wait_blocked, wait_until, SHORT};
+use super::{assert_timeout, blocked_on, join, spawn, wait_blocked, wait_until, SHORT};
 use concurrency::{
     current_thread, main_thread, BoundedSemaphore, Error, Lock, RLock, Thread, ThreadState, Timer,
 };
@@ -574,3 +574,112 @@ pub fn th_39_os_thread_name() {
     assert_eq!(t.name(), "new name");
 }
 
+/// What a std thread's thread-local destructor saw when it called the crate (below).
+#[derive(Debug)]
+struct AtExitReport {
+    /// `current_thread()` twice, and the record the thread had while it ran.
+    same_ident: bool,
+    registered: bool,
+    earlier_still_registered: bool,
+    /// A contended `Lock::acquire(true, 0.05)` and `Event::wait(0.05)`, with their durations.
+    lock: (Result<bool, Error>, Duration),
+    event: (Result<bool, Error>, Duration),
+    /// An RLock acquired and released there (ownership needs a stable identity).
+    rlock: (Result<bool, Error>, Result<(), Error>),
+    /// `Local::with` there: the thread's values are gone.
+    local: Result<u32, Error>,
+}
+
+/// Calls the crate from a thread-local destructor that runs after the crate's own ones.
+struct CallsAtExit {
+    tx: std::sync::mpsc::Sender<AtExitReport>,
+    lock: Arc<Lock>,
+    event: Arc<concurrency::Event>,
+    local: Arc<concurrency::Local<u32>>,
+    earlier: Thread,
+}
+
+impl Drop for CallsAtExit {
+    fn drop(&mut self) {
+        let (first, second) = (current_thread(), current_thread());
+        let timed = |f: &dyn Fn() -> Result<bool, Error>| {
+            let start = concurrency::monotonic();
+            let r = f();
+            (r, concurrency::monotonic() - start)
+        };
+        let rlock = RLock::new();
+        let report = AtExitReport {
+            same_ident: first.ident().is_some()
+                && first.ident() == second.ident()
+                && first.ident() == self.earlier.ident(),
+            registered: concurrency::enumerate()
+                .iter()
+                .any(|t| t.ident() == first.ident()),
+            earlier_still_registered: concurrency::enumerate().contains(&self.earlier),
+            lock: timed(&|| self.lock.acquire(true, 0.05)),
+            event: timed(&|| self.event.wait(0.05)),
+            rlock: (rlock.acquire(true, None), rlock.release()),
+            local: self.local.with(|v| *v),
+        };
+        let _ = self.tx.send(report);
+    }
+}
+
+thread_local! {
+    static CALLS_AT_EXIT: std::cell::RefCell<Option<CallsAtExit>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Issue 9 item 4: a std thread's thread-local destructor that runs after the crate's own
+/// thread-locals are gone calls `current_thread()`, a contended `Lock::acquire` and
+/// `Event::wait` with a timeout, an RLock and a `Local`. Each returns (the process used to
+/// abort: "cannot access a Thread Local Storage value during or after destruction"), the way
+/// CPython treats a thread it has no record of: an unregistered dummy record, here with the
+/// identity the thread had; the thread's `Local` values are already dropped
+/// (`Error::ThreadExiting`). Runs in a process of its own (`tests/isolated.rs`).
+pub fn tls_destructor_may_call_the_crate() {
+    let lock = Arc::new(Lock::new());
+    assert_eq!(
+        lock.acquire(true, None),
+        Ok(true),
+        "held: the acquire contends"
+    );
+    let event = Arc::new(concurrency::Event::new());
+    let local = Arc::new(concurrency::Local::new(|| 0u32));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (l, e, loc) = (lock.clone(), event.clone(), local.clone());
+    let h = std::thread::spawn(move || {
+        // Registered first, so destroyed after the crate's thread-locals (last in, first out).
+        CALLS_AT_EXIT.with(|_| ());
+        let earlier = current_thread();
+        loc.with(|v| *v = 7).unwrap();
+        let calls = CallsAtExit {
+            tx,
+            lock: l,
+            event: e,
+            local: loc,
+            earlier,
+        };
+        CALLS_AT_EXIT.with(|c| *c.borrow_mut() = Some(calls));
+    });
+    let report = rx.recv_timeout(SHORT).expect("the destructor reported");
+    h.join().expect("the std thread ended normally");
+    assert!(report.same_ident, "{report:?}");
+    assert!(!report.registered, "{report:?}");
+    assert!(
+        !report.earlier_still_registered,
+        "the crate's exit guard ran first: {report:?}"
+    );
+    assert_eq!(report.lock.0, Ok(false), "{report:?}");
+    assert_timeout(report.lock.1, Duration::from_millis(50));
+    assert_eq!(report.event.0, Ok(false), "{report:?}");
+    assert_timeout(report.event.1, Duration::from_millis(50));
+    assert_eq!(report.rlock, (Ok(true), Ok(())), "{report:?}");
+    assert_eq!(report.local, Err(Error::ThreadExiting), "{report:?}");
+    assert_eq!(
+        local.with(|v| *v),
+        Ok(0),
+        "this thread's own value is separate"
+    );
+    lock.release().unwrap();
+}
