@@ -48,6 +48,12 @@ pub enum Error {
     Deadlock(Vec<String>),
     /// The OS or the browser refused to run another thread (`RuntimeError`/`ThreadError`).
     SpawnFailed(String),
+    /// A `Local::with` inside a `with` on the same `Local`, on the same thread: the value is
+    /// already lent to the outer call (std's `RefCell` says `BorrowMutError`).
+    LocalInUse,
+    /// The calling thread is ending: its `Local` values have been dropped, so a new one would
+    /// never be (a call from another thread-local's destructor).
+    ThreadExiting,
     /// A call that would have to wait was made where waiting is impossible: the browser's
     /// main thread (`Atomics.wait` traps there). The non-blocking forms work everywhere.
     WouldBlockOnMainThread(&'static str),
@@ -74,6 +80,12 @@ impl fmt::Display for Error {
             Error::TaskDoneTooManyTimes => f.write_str("task_done() called too many times"),
             Error::Deadlock(cycle) => write!(f, "deadlock: {}", cycle.join(" -> ")),
             Error::SpawnFailed(why) => write!(f, "can't start new thread: {why}"),
+            Error::LocalInUse => f.write_str(
+                "this thread's value of the Local is in use by an enclosing with() on it",
+            ),
+            Error::ThreadExiting => {
+                f.write_str("the thread is exiting: its thread-local values are gone")
+            }
             Error::WouldBlockOnMainThread(op) => write!(
                 f,
                 "{op} would block the browser's main thread; run blocking code in a worker \

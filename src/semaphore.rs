@@ -4,7 +4,6 @@
 use crate::algo::semaphore_word::SemaphoreWord;
 use crate::error::Error;
 use crate::inspect::{self, Observed};
-use crate::lock::check_blocking_args;
 use crate::sys::futex;
 use crate::thread::Blocked;
 use crate::time::{IntoTimeout, Timeout};
@@ -75,14 +74,21 @@ impl Semaphore {
     }
 
     /// CPython's `acquire(blocking=True, timeout=None)`: takes a permit, waiting up to
-    /// `timeout` for one. Same argument rules as [`crate::Lock::acquire`].
+    /// `timeout` for one.
+    ///
+    /// * `blocking == false`: try once. *Any* timeout is then an [`Error::InvalidArgument`]
+    ///   ("can't specify timeout for non-blocking acquire"), `-1.0` included, as in CPython
+    ///   (SM-08): only "no timeout" (`None`, [`Timeout::FOREVER`]) is accepted. (Stricter than
+    ///   [`crate::Lock::acquire`], which accepts `-1.0` there.)
+    /// * `blocking == true`: the timeout follows [`IntoTimeout`]'s rules, as for a Lock.
     #[inline]
     pub fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
-        let timeout = check_blocking_args(
-            blocking,
-            timeout,
-            "can't specify timeout for non-blocking acquire",
-        )?;
+        if !blocking && timeout.is_given() {
+            return Err(Error::InvalidArgument(
+                "can't specify timeout for non-blocking acquire",
+            ));
+        }
+        let timeout = timeout.into_timeout()?;
         if self.try_take() {
             return Ok(true);
         }

@@ -36,15 +36,15 @@ pub fn local_values_are_per_thread() {
     let alive = Arc::new(());
     let a = alive.clone();
     let local = Arc::new(Local::new(move || (0u32, a.clone())));
-    local.with(|v| v.0 = 99);
+    local.with(|v| v.0 = 99).unwrap();
     for round in 0..3 {
         let threads: Vec<Thread> = (0..4)
             .map(|i| {
                 let l = local.clone();
                 let t = Thread::new(move || {
-                    assert_eq!(l.with(|v| v.0), 0, "round {round}: a fresh value");
-                    l.with(|v| v.0 = i + 1);
-                    assert_eq!(l.with(|v| v.0), i + 1);
+                    assert_eq!(l.with(|v| v.0), Ok(0), "round {round}: a fresh value");
+                    l.with(|v| v.0 = i + 1).unwrap();
+                    assert_eq!(l.with(|v| v.0), Ok(i + 1));
                 });
                 t.start().unwrap();
                 t
@@ -57,7 +57,7 @@ pub fn local_values_are_per_thread() {
     }
     assert_eq!(
         local.with(|v| v.0),
-        99,
+        Ok(99),
         "the caller's own value is untouched"
     );
     // Only the caller's value is still alive (plus `alive` itself and the init closure's copy).

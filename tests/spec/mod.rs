@@ -12,6 +12,7 @@ pub mod condition;
 pub mod condition_as_rlock;
 pub mod event;
 pub mod excepthook;
+pub mod local;
 pub mod lock;
 pub mod queue_basic;
 pub mod queue_cases;
