@@ -6,7 +6,7 @@ const state = mountDemo({
   root: 'counter-demo',
   controls: [
     { id: 'threads', label: 'Threads', options: [1, 2, 3, 4, 5, 6, 7, 8], value: 4 },
-    { id: 'iterations', label: 'Increments per thread', options: [10_000, 100_000, 1_000_000], value: 100_000 },
+    { id: 'iterations', label: 'Increments per thread', options: [10_000, 100_000, 1_000_000], value: 1_000_000 },
   ],
   runs: [
     { id: 'unlocked', label: 'Run without lock', program: 'counter', args: (v) => [v.threads, v.iterations, 0] },

@@ -14,7 +14,7 @@ export function startRuntime() {
           'Serve the book with `cargo xtask serve` (it sends the COOP/COEP headers).');
       }
       await init();
-      wasm.trace_enable(1 << 18);
+      wasm.trace_enable(1 << 20);
       // Record who holds each plain Lock, so the drawing can be checked against
       // `inspect_snapshot()` and the wait-for graph knows every holder.
       wasm.inspect_enable();
