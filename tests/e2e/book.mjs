@@ -158,11 +158,14 @@ try {
     ['queues.html', ['queue-demo', 'run', ['producer-0', 'producer-1', 'consumer-0', 'consumer-1'], ['work queue: 0 items', 'unfinished tasks: 0']],
       ['orders-demo', 'run', [], []]],
   ];
+  const pagesPairs = {};
   for (const [file, a, b] of pairs) {
     await open(file);
     await ready(a[0]);
     await ready(b[0]);
-    await complete(a[0], await run(a[0], a[1]), a[2], a[3]);
+    const first = await run(a[0], a[1]);
+    await complete(a[0], first, a[2], a[3]);
+    pagesPairs[a[0]] = first.result;
     await complete(b[0], await run(b[0], b[1]), b[2], b[3]);
     const [na, nb] = [await runs(a[0]), await runs(b[0])];
     await press(a[0], 'run', a[1]);
@@ -172,8 +175,6 @@ try {
     await complete(b[0], rb, b[2], b[3]);
     await page.screenshot({ path: `${shots}/${file.replace('.html', '')}-two-demos.png`, fullPage: true });
   }
-  const bounded = await run('semaphore-demo', 'run');
-  assert.ok(bounded.result.most >= 1 && bounded.result.most <= bounded.result.permits, JSON.stringify(bounded.result));
 
   // 3. Checkpoints: the drawing equals the library's snapshot.
   // Deadlock reached: both transfers blocked, each on the lock the other holds.
@@ -189,7 +190,7 @@ try {
   const stopped = await finished('deadlock-demo', before);
   assert.equal(stopped.result.stopped, true);
   const stopText = await page.locator('#deadlock-demo .demo-status').innerText();
-  assert.match(stopText, /Stopped\. 2 threads are still blocked/);
+  assert.match(stopText, /Stopped\. 3 threads are still blocked/); // the two transfers, and main joining them
   const ordered = await run('deadlock-demo', 'ordered');
   assert.deepEqual(ordered.result.outcomes, ['done', 'done']);
   const detected = await run('deadlock-demo', 'detect');
@@ -237,6 +238,11 @@ try {
   for (const [file, root, id, check] of [
     ['condition.html', 'condition-demo', 'run', (r) => assert.equal(r.consumed, r.expected)],
     ['barrier.html', 'barrier-demo', 'run', (r) => assert.equal(r.trips, r.rounds)],
+    ['rlock.html', 'rlock-owner-demo', 'run', (r) => {
+      assert.match(r.refused, /un-acquired|not own/);
+      assert.ok(r.count >= 1 && r.still_locked && r.free_after, JSON.stringify(r));
+    }],
+    ['barrier.html', 'barrier-broken-demo', 'run', (r) => assert.ok(r.outcomes.some((o) => o !== 'passed'), JSON.stringify(r))],
     ['queues.html', 'orders-demo', 'run', (r) => assert.deepEqual([r.fifo, r.lifo, r.priority], [[5, 1, 4, 2, 3], [3, 2, 4, 1, 5], [1, 2, 3, 4, 5]])],
   ]) {
     await open(file);
@@ -255,7 +261,7 @@ try {
     race_lost_updates: { quiet: quiet.lost, one_core_busy: loaded.lost },
     workers: [...workers],
     checkpoints,
-    pages,
+    pages: { ...pagesPairs, ...pages },
   }, null, 1));
 } finally {
   clearTimeout(watchdog);

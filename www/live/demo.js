@@ -165,7 +165,7 @@ export function mountDemo(cfg) {
       if (result.stopped) {
         const stuck = [...model.lanes.values()].filter((l) => l.state === BLOCKED).length;
         status.textContent = stuck
-          ? `Stopped. ${stuck} thread${stuck === 1 ? ' is' : 's are'} still blocked: a thread cannot be killed from outside, so ${stuck === 1 ? 'it waits' : 'they wait'} until ${stuck === 1 ? 'its' : 'their'} own timeout.`
+          ? `Stopped. ${stuck} thread${stuck === 1 ? ' is' : 's are'} still blocked: a thread cannot be killed from outside, so ${stuck === 1 ? 'it goes' : 'they go'} on only when what ${stuck === 1 ? 'it waits' : 'they wait'} for comes, or ${stuck === 1 ? 'its' : 'their'} own timeout runs out.`
           : 'Stopped.';
         return;
       }
