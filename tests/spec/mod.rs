@@ -18,6 +18,7 @@ pub mod queue_basic;
 pub mod queue_cases;
 pub mod queue_common;
 pub mod queue_failures;
+pub mod queue_limits;
 pub mod queue_shutdown;
 pub mod rlock;
 pub mod semaphore;
