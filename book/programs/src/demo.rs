@@ -129,9 +129,11 @@ impl Program {
                 rounds: count(1, 1e6),
                 work: ms(2),
             },
+            // At least one permit, consumer and shelf slot: with none, a program could never
+            // end (its threads would wait for what nobody can give).
             "semaphore" => Program::Semaphore {
                 threads: n(0),
-                permits: n(1) as i64,
+                permits: n(1).max(1) as i64,
                 work: ms(2),
             },
             "rlock_owner" => Program::RLockOwner,
@@ -142,9 +144,9 @@ impl Program {
             },
             "condition" => Program::Condition {
                 producers: n(0),
-                consumers: n(1),
+                consumers: n(1).max(1),
                 per: count(2, 1e6) as u32,
-                capacity: count(3, 1e6) as u32,
+                capacity: count(3, 1e6).max(1) as u32,
                 work: ms(4),
             },
             "barrier" => Program::Barrier {
@@ -165,7 +167,7 @@ impl Program {
             },
             "queue" => Program::Queue {
                 producers: n(0),
-                consumers: n(1),
+                consumers: n(1).max(1),
                 maxsize: count(2, 1e6) as usize,
                 items: count(3, 1e5) as u32,
                 make: ms(4),

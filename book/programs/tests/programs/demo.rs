@@ -226,3 +226,41 @@ pub fn stop_of_an_ended_or_unknown_run_is_false() {
         "a late stop changes nothing: {again}"
     );
 }
+
+/// Every program, given zeros or numbers a page's menus never offer (no permits, no
+/// consumers, a shelf of 0), ends by itself or, at the latest, when the page's Stop asks it
+/// to: hostile numbers never leave a run that nothing can end.
+pub fn every_program_ends_on_hostile_numbers_or_stop() {
+    let zeros = [0.0; 8];
+    let cases: [(&str, &[f64]); 15] = [
+        ("counter", &zeros),
+        ("rlock", &zeros),
+        ("semaphore", &zeros),
+        ("semaphore", &[2.0, 0.0, 1.0]),
+        ("rlock_owner", &zeros),
+        ("bounded", &zeros),
+        ("event", &zeros),
+        ("condition", &zeros),
+        ("condition", &[1.0, 0.0, 5.0, 0.0, 0.0]),
+        ("barrier", &zeros),
+        ("barrier_broken", &zeros),
+        ("deadlock", &zeros),
+        ("queue", &zeros),
+        ("queue", &[1.0, 0.0, 1.0, 5.0, 0.0, 0.0]),
+        ("orders", &zeros),
+    ];
+    for (name, args) in cases {
+        let started = demo::start(Program::parse(name, args).unwrap()).unwrap();
+        let begun = concurrency::monotonic();
+        while demo::result(started.run).is_none()
+            && concurrency::monotonic() - begun < Duration::from_secs(5)
+        {
+            concurrency::sleep(super::MS).unwrap();
+        }
+        if demo::result(started.run).is_none() {
+            demo::stop(started.run);
+        }
+        let result = result_of(started.run);
+        assert!(result.get("error").is_none(), "{name} {args:?}: {result}");
+    }
+}

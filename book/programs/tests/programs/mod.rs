@@ -76,6 +76,10 @@ macro_rules! program_cases {
         );
         $harness!(demo_run_reports_json, programs::demo::run_reports_json);
         $harness!(
+            demo_every_program_ends_on_hostile_numbers_or_stop,
+            programs::demo::every_program_ends_on_hostile_numbers_or_stop
+        );
+        $harness!(
             demo_buttons_reach_their_run,
             programs::demo::buttons_reach_their_run
         );
