@@ -155,6 +155,10 @@ try {
   const pairs = [
     ['semaphores.html', ['semaphore-demo', 'run', ['download-0', 'download-5'], ['connections: 2 permits free']],
       ['bounded-demo', 'run', [], []]],
+    ['rlock.html', ['rlock-demo', 'run', ['clerk-0', 'clerk-2'], ['account lock: free']],
+      ['rlock-owner-demo', 'run', ['owner-0', 'intruder-0'], []]],
+    ['barrier.html', ['barrier-demo', 'run', ['worker-0', 'worker-3'], ['round barrier: 0 arrived']],
+      ['barrier-broken-demo', 'run', [], []]],
     ['queues.html', ['queue-demo', 'run', ['producer-0', 'producer-1', 'consumer-0', 'consumer-1'], ['work queue: 0 items', 'unfinished tasks: 0']],
       ['orders-demo', 'run', [], []]],
   ];
