@@ -482,6 +482,7 @@ fn fifo_growing_maxsize_wakes_putter() {
         assert!(q.try_put(1).is_ok());
         let p = q.clone();
         let putter = thread::spawn(move || p.put_waiting(2, None).is_ok());
+        thread::yield_now(); // lets the putter start (and park) before the change
         q.set_maxsize(2);
         assert!(putter.join().unwrap());
         assert_eq!(q.len(), 2);
@@ -567,6 +568,7 @@ fn fifo_move_to_list_wakes_getter_in_order() {
         assert!(q.try_put(1).is_ok());
         let c = q.clone();
         let getter = thread::spawn(move || [c.get_waiting(None), c.get_waiting(None)]);
+        thread::yield_now(); // lets the getter start (see above)
         q.set_maxsize(3);
         assert!(q.try_put(2).is_ok());
         assert_eq!(getter.join().unwrap(), [Ok(1), Ok(2)]);
@@ -584,6 +586,8 @@ fn fifo_move_wakes_putter_and_counts_the_ring() {
         assert!(q.try_put(1).is_ok());
         let p = q.clone();
         let putter = thread::spawn(move || p.put_waiting(2, None).is_ok());
+        // Lets the putter start (and park): loom explores the interleavings from here.
+        thread::yield_now();
         q.set_maxsize(2);
         assert!(putter.join().unwrap());
         q.set_maxsize(1);
@@ -592,6 +596,30 @@ fn fifo_move_wakes_putter_and_counts_the_ring() {
         assert_eq!(q.try_put(3), Err((PutFail::Full, 3)), "1 of 1, in the list");
         assert_eq!(q.try_get(), Ok(2));
         assert!(q.try_put(3).is_ok());
+    });
+}
+
+/// FIFO, the ring's move: `len` while a getter drains the ring and a putter fills the list is
+/// a true snapshot (read one store after the other, they once summed to more than `maxsize`).
+#[test]
+fn fifo_len_across_the_move_never_exceeds_maxsize() {
+    loom::model(|| {
+        let q = Arc::new(FifoCore::new(1));
+        assert!(q.try_put(1).is_ok());
+        q.set_maxsize(2);
+        let c = q.clone();
+        let getter = thread::spawn(move || assert_eq!(c.try_get(), Ok(1)));
+        let p = q.clone();
+        let putter = thread::spawn(move || {
+            assert!(p.try_put(2).is_ok());
+            let _ = p.try_put(3); // Full unless the get came first
+        });
+        // Lets the others start: loom explores the interleavings of `len` with them from here.
+        thread::yield_now();
+        let len = q.len();
+        assert!(len <= 2, "len {len} > maxsize 2");
+        getter.join().unwrap();
+        putter.join().unwrap();
     });
 }
 

@@ -354,9 +354,23 @@ impl<T> FifoCore<T> {
         self.list.is_closed()
     }
 
+    /// How many items (a snapshot). With a ring, the counts of both stores are read until the
+    /// puts and the ring's takes are seen unchanged around the read of the list's takes: then
+    /// all four held at that moment. (Summing the two stores' own snapshots, taken one after
+    /// the other, could count an item got from the ring and then one put into the list both,
+    /// and say more than `maxsize`.)
     pub(crate) fn len(&self) -> usize {
-        let ring = self.ring.as_ref().map_or(0, FifoRing::len);
-        ring.saturating_add(self.list.len())
+        let Some(ring) = &self.ring else {
+            return self.list.len();
+        };
+        loop {
+            let puts = ring.put_count() + self.list.put_count();
+            let ring_taken = ring.taken();
+            let taken = ring_taken + self.list.taken();
+            if ring.put_count() + self.list.put_count() == puts && ring.taken() == ring_taken {
+                return saturate(puts.saturating_sub(taken));
+            }
+        }
     }
 
     pub(crate) fn maxsize(&self) -> usize {

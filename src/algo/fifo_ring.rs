@@ -272,7 +272,8 @@ impl<T> FifoRing<T> {
         self.count(self.tail.load(Acquire) & !MARKS)
     }
 
-    /// How many items (a snapshot).
+    /// How many items (a snapshot; the queue's count is `fifo_core.rs`'s, over both stores).
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         loop {
             let tail = self.tail.load(Acquire);
