@@ -57,6 +57,43 @@ pub enum Error {
     /// A call that would have to wait was made where waiting is impossible: the browser's
     /// main thread (`Atomics.wait` traps there). The non-blocking forms work everywhere.
     WouldBlockOnMainThread(&'static str),
+
+    // Between processes (`crate::ipc`, `crate::sys::region`).
+    /// A call to the OS failed (CPython's `OSError`): which call, and its `errno`.
+    Os {
+        /// The call, e.g. `"mmap"`.
+        op: &'static str,
+        /// The `errno` it returned.
+        errno: i32,
+    },
+    /// A call on a pipe `Connection` after its `close()` (`OSError: handle is closed`).
+    ConnectionClosed,
+    /// `send` on the receiving end of a one-way pipe (`OSError: connection is read-only`).
+    ConnectionReadOnly,
+    /// `recv` or `poll` on the sending end of a one-way pipe
+    /// (`OSError: connection is write-only`).
+    ConnectionWriteOnly,
+    /// A `recv` with nothing left to receive: the other end was closed, or its process died
+    /// (`EOFError`). Messages sent before that were all delivered first.
+    PeerClosed,
+    /// A `send` to an end nobody can receive from any more: it was closed, or its process
+    /// died (`BrokenPipeError`).
+    BrokenPipe,
+    /// A message longer than the pipe's largest frame; nothing was sent, the pipe stays usable.
+    FrameTooLarge {
+        /// The message's length in bytes.
+        len: usize,
+        /// The largest the pipe carries.
+        max: usize,
+    },
+    /// The other side broke the pipe's framing (a truncated, oversized or garbage frame, or
+    /// positions out of range in shared memory). That direction is unusable from then on.
+    BadFrame(&'static str),
+    /// A value that could not be serialized; nothing was sent, the pipe stays usable.
+    Encode(String),
+    /// A frame that is not a serialized value of the type asked for (CPython's
+    /// `UnpicklingError`); the frame is consumed and the pipe stays usable.
+    Decode(String),
 }
 
 impl fmt::Display for Error {
@@ -91,6 +128,25 @@ impl fmt::Display for Error {
                 "{op} would block the browser's main thread; run blocking code in a worker \
                  thread or use the non-blocking form"
             ),
+            Error::Os { op, errno } => write!(
+                f,
+                "[Errno {errno}] {op}: {}",
+                std::io::Error::from_raw_os_error(*errno)
+            ),
+            Error::ConnectionClosed => f.write_str("handle is closed"),
+            Error::ConnectionReadOnly => f.write_str("connection is read-only"),
+            Error::ConnectionWriteOnly => f.write_str("connection is write-only"),
+            Error::PeerClosed => f.write_str("the other end of the pipe is closed or gone"),
+            Error::BrokenPipe => f.write_str("broken pipe: the receiving end is closed or gone"),
+            Error::FrameTooLarge { len, max } => {
+                write!(
+                    f,
+                    "message of {len} bytes is longer than the pipe's maximum {max}"
+                )
+            }
+            Error::BadFrame(why) => write!(f, "bad frame from the other end: {why}"),
+            Error::Encode(why) => write!(f, "could not serialize the value: {why}"),
+            Error::Decode(why) => write!(f, "could not deserialize the message: {why}"),
         }
     }
 }

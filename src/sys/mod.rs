@@ -2,6 +2,8 @@
 //! thread gets something to run on. Primitives use only these functions.
 
 pub mod futex;
+#[cfg(target_os = "linux")]
+pub mod region;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
