@@ -45,6 +45,8 @@ mod error;
 mod event;
 pub mod inspect;
 mod internal;
+#[cfg(all(target_os = "linux", feature = "native"))]
+pub mod ipc;
 mod local;
 mod lock;
 mod observe;

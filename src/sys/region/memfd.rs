@@ -119,7 +119,7 @@ pub(super) fn unmap(base: NonNull<u8>, len: usize) {
 }
 
 /// Clears `FD_CLOEXEC` on `fd` in `command`'s child, after `fork` and before `exec`.
-pub(super) fn keep_open_across_exec(command: &mut std::process::Command, fd: RawFd) {
+pub(crate) fn keep_open_across_exec(command: &mut std::process::Command, fd: RawFd) {
     use std::os::unix::process::CommandExt;
     // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
     // calls are allowed: it makes one `fcntl` call on a number and allocates nothing. Clearing

@@ -22,6 +22,7 @@ mod span;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use memfd::keep_open_across_exec;
 pub use span::Span;
 
 use crate::primitive::{AtomicU32, AtomicU64};

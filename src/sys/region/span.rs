@@ -78,7 +78,7 @@ impl<'a> Span<'a> {
     /// Sub-span `at..at + len`.
     pub fn sub(&self, at: usize, len: usize) -> Result<Span<'a>, Error> {
         self.check(at, len)?;
-        if at % 8 != 0 {
+        if !at.is_multiple_of(8) {
             return Err(Error::InvalidArgument("a span must start 8-byte aligned"));
         }
         // SAFETY: `at..at + len` lies inside this span (checked above), which is valid for 'a;
@@ -114,7 +114,7 @@ impl<'a> Span<'a> {
     /// The 32-bit atomic at offset `at` (4-byte aligned, inside the span).
     pub fn u32_at(&self, at: usize) -> Result<&'a AtomicU32, Error> {
         self.check(at, 4)?;
-        if at % 4 != 0 {
+        if !at.is_multiple_of(4) {
             return Err(Error::InvalidArgument(
                 "a 32-bit word must be 4-byte aligned",
             ));
@@ -129,7 +129,7 @@ impl<'a> Span<'a> {
     /// The 64-bit atomic at offset `at` (8-byte aligned, inside the span).
     pub fn u64_at(&self, at: usize) -> Result<&'a AtomicU64, Error> {
         self.check(at, 8)?;
-        if at % 8 != 0 {
+        if !at.is_multiple_of(8) {
             return Err(Error::InvalidArgument(
                 "a 64-bit word must be 8-byte aligned",
             ));
