@@ -151,6 +151,23 @@ impl Connection {
             .map_err(|e| ring_error(e, true))
     }
 
+    /// [`send_bytes`](Self::send_bytes) that gives up at `deadline` (`Ok(false)`, nothing
+    /// sent): for tests against a peer that never frees room.
+    #[cfg(test)]
+    pub(crate) fn send_bytes_until(
+        &self,
+        buf: &[u8],
+        deadline: Option<Deadline>,
+    ) -> Result<bool, Error> {
+        let (r, w) = self.writing()?;
+        let mut w = locked(w);
+        match self.with_ring(*r, |m| ring::send(m, &mut w, buf, deadline))? {
+            Ok(()) => Ok(true),
+            Err(RingError::TimedOut) => Ok(false),
+            Err(e) => Err(ring_error(e, true)),
+        }
+    }
+
     /// Receives one message as bytes. Blocks until one arrives.
     ///
     /// Errors: [`Error::PeerClosed`] when nothing is left and the other end is closed or its
@@ -242,6 +259,10 @@ impl Connection {
     /// The longest message this pipe carries, in bytes: its capacity less 8.
     pub fn max_message(&self) -> usize {
         ring::max_payload(self.layout.capacity) as usize
+    }
+
+    pub(crate) fn layout(&self) -> Layout {
+        self.layout
     }
 
     pub(crate) fn region(&self) -> &Arc<SharedRegion> {
