@@ -261,6 +261,7 @@ impl Connection {
         ring::max_payload(self.layout.capacity) as usize
     }
 
+    #[cfg(test)]
     pub(crate) fn layout(&self) -> Layout {
         self.layout
     }
