@@ -647,3 +647,197 @@ fn fifo_join_races_puts_and_task_done() {
         assert!(q.task_done().is_none());
     });
 }
+
+// ===============================================================================================
+// The pipe's byte ring (src/ipc/ring.rs), compiled here unchanged. A region of its own: the ring
+// takes its words, bytes, wait/wake and liveness check from its `RingMemory` trait, so these
+// models implement that trait over loom (below) and use nothing of the seam above. The data
+// bytes are loom `UnsafeCell`s, so a byte the reader copies while the writer may still be
+// writing it (a missing happens-before in the handshake) fails the model.
+// ===============================================================================================
+
+#[path = "../src/ipc/ring.rs"]
+mod pipe_ring;
+
+mod pipe_ring_model {
+    use crate::pipe_ring::{self as ring, Reader, RingError, RingMemory, Word, Writer};
+    use loom::cell::UnsafeCell;
+    use loom::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+    use loom::sync::{Arc, Condvar, Mutex};
+    use loom::thread;
+    use std::time::Duration;
+
+    /// One ring: its two words, its bytes, one futex-like park for both words, and whether
+    /// each side (0 writer, 1 reader) has hung up.
+    pub struct Shared {
+        tail: AtomicU32,
+        head: AtomicU32,
+        data: Vec<UnsafeCell<u8>>,
+        park: (Mutex<()>, Condvar),
+        gone: [AtomicBool; 2],
+    }
+
+    /// One side's view: `me` decides whose liveness `peer_alive` reports.
+    pub struct Side {
+        shared: Arc<Shared>,
+        me: usize,
+    }
+
+    impl Shared {
+        fn new(capacity: usize) -> Arc<Shared> {
+            Arc::new(Shared {
+                tail: AtomicU32::new(0),
+                head: AtomicU32::new(0),
+                data: (0..capacity).map(|_| UnsafeCell::new(0)).collect(),
+                park: (Mutex::new(()), Condvar::new()),
+                gone: [AtomicBool::new(false), AtomicBool::new(false)],
+            })
+        }
+    }
+
+    impl Side {
+        fn word(&self, w: Word) -> &AtomicU32 {
+            match w {
+                Word::Tail => &self.shared.tail,
+                Word::Head => &self.shared.head,
+            }
+        }
+
+        /// This side closes: its token goes first (so a woken peer finds it gone), then the
+        /// hang-up on the word it owns.
+        fn close(&self) {
+            self.shared.gone[self.me].store(true, Ordering::Release);
+            ring::hang_up(self, if self.me == 0 { Word::Tail } else { Word::Head });
+        }
+    }
+
+    impl RingMemory for Side {
+        fn capacity(&self) -> u32 {
+            self.shared.data.len() as u32
+        }
+        fn load(&self, w: Word, o: Ordering) -> u32 {
+            self.word(w).load(o)
+        }
+        fn compare_exchange(
+            &self,
+            w: Word,
+            current: u32,
+            new: u32,
+            success: Ordering,
+            failure: Ordering,
+        ) -> Result<u32, u32> {
+            self.word(w).compare_exchange(current, new, success, failure)
+        }
+        fn fetch_or(&self, w: Word, bits: u32, o: Ordering) -> u32 {
+            self.word(w).fetch_or(bits, o)
+        }
+        /// A futex: compares under the park's mutex, sleeps until a wake. Time does not pass
+        /// under loom, so the slice never ends a sleep: every model must end by wake-ups
+        /// alone (a sleeper nobody wakes is a deadlock loom reports).
+        fn wait(&self, w: Word, expected: u32, _timeout: Duration) -> bool {
+            let guard = self.shared.park.0.lock().unwrap();
+            if self.word(w).load(Ordering::SeqCst) == expected {
+                drop(self.shared.park.1.wait(guard).unwrap());
+            }
+            false
+        }
+        fn wake_all(&self, _w: Word) {
+            drop(self.shared.park.0.lock().unwrap());
+            self.shared.park.1.notify_all();
+        }
+        fn read(&self, at: u32, dst: &mut [u8]) -> bool {
+            for (i, b) in dst.iter_mut().enumerate() {
+                // SAFETY: loom's cell checks this read against every write for a race.
+                *b = self.shared.data[at as usize + i].with(|p| unsafe { *p });
+            }
+            true
+        }
+        fn write(&self, at: u32, src: &[u8]) -> bool {
+            for (i, &b) in src.iter().enumerate() {
+                // SAFETY: loom's cell checks this write against every access for a race.
+                self.shared.data[at as usize + i].with_mut(|p| unsafe { *p = b });
+            }
+            true
+        }
+        fn read_u32(&self, at: u32) -> u32 {
+            let mut b = [0u8; 4];
+            self.read(at, &mut b);
+            u32::from_le_bytes(b)
+        }
+        fn write_u32(&self, at: u32, v: u32) {
+            self.write(at, &v.to_le_bytes());
+        }
+        fn peer_alive(&self) -> bool {
+            !self.shared.gone[1 - self.me].load(Ordering::Acquire)
+        }
+    }
+
+    fn sides(capacity: usize) -> (Side, Side) {
+        let shared = Shared::new(capacity);
+        (
+            Side {
+                shared: shared.clone(),
+                me: 0,
+            },
+            Side { shared, me: 1 },
+        )
+    }
+
+    fn msg(n: usize, seed: u8) -> Vec<u8> {
+        (0..n).map(|i| seed.wrapping_add(i as u8)).collect()
+    }
+
+    /// Three frames through a 16-byte ring: the second (16 bytes with its header) waits for
+    /// the first to be taken and wraps its payload around the end; the third waits for the
+    /// second. Each arrives whole, in order, with no data race on the bytes.
+    #[test]
+    fn pipe_ring_frames_arrive_whole_and_in_order_through_a_full_ring() {
+        loom::model(|| {
+            let (w_side, r_side) = sides(16);
+            let sizes = [2usize, 8, 1];
+            let writer = thread::spawn(move || {
+                let mut w = Writer::attach(&w_side).unwrap();
+                for (k, &n) in sizes.iter().enumerate() {
+                    ring::send(&w_side, &mut w, &msg(n, k as u8 * 16), None).unwrap();
+                }
+            });
+            let mut r = Reader::attach(&r_side).unwrap();
+            for (k, &n) in sizes.iter().enumerate() {
+                assert_eq!(ring::recv(&r_side, &mut r, None).unwrap(), msg(n, k as u8 * 16));
+            }
+            writer.join().unwrap();
+        });
+    }
+
+    /// The writer sends one frame and closes while the reader may already sleep: the reader
+    /// gets the frame, then PeerGone; it is never left asleep.
+    #[test]
+    fn pipe_ring_writer_close_wakes_the_reader_after_delivering() {
+        loom::model(|| {
+            let (w_side, r_side) = sides(16);
+            let writer = thread::spawn(move || {
+                let mut w = Writer::attach(&w_side).unwrap();
+                ring::send(&w_side, &mut w, &[7, 7], None).unwrap();
+                w_side.close();
+            });
+            let mut r = Reader::attach(&r_side).unwrap();
+            assert_eq!(ring::recv(&r_side, &mut r, None).unwrap(), vec![7, 7]);
+            assert_eq!(ring::recv(&r_side, &mut r, None), Err(RingError::PeerGone));
+            writer.join().unwrap();
+        });
+    }
+
+    /// The ring is full and the writer waits for room while the reader closes: the writer
+    /// gets PeerGone and is never left asleep.
+    #[test]
+    fn pipe_ring_reader_close_wakes_the_waiting_writer() {
+        loom::model(|| {
+            let (w_side, r_side) = sides(16);
+            let mut w = Writer::attach(&w_side).unwrap();
+            ring::send(&w_side, &mut w, &[1; 8], None).unwrap(); // fills the ring
+            let reader = thread::spawn(move || r_side.close());
+            assert_eq!(ring::send(&w_side, &mut w, &[2], None), Err(RingError::PeerGone));
+            reader.join().unwrap();
+        });
+    }
+}
