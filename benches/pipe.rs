@@ -103,13 +103,23 @@ mod linux {
         println!(
             "{}",
             TABLE
-                .line("1. u64 send/recv", o_val, "UnixStream 8 bytes (the floor)", std_stream)
+                .line(
+                    "1. u64 send/recv",
+                    o_val,
+                    "UnixStream 8 bytes (the floor)",
+                    std_stream
+                )
                 .0
         );
         println!(
             "{}",
             TABLE
-                .line("2. 8 bytes send_bytes", o_bytes, "UnixStream 8 bytes (the floor)", std_stream)
+                .line(
+                    "2. 8 bytes send_bytes",
+                    o_bytes,
+                    "UnixStream 8 bytes (the floor)",
+                    std_stream
+                )
                 .0
         );
         println!("(latency: lower is better; ours/ref below 1 means faster than the reference)");
@@ -136,7 +146,11 @@ mod linux {
                     ("send_bytes/recv_bytes 8 B", raw, o_bytes),
                 ] {
                     let speedup = cpy / ours;
-                    let verdict = if speedup >= CPYTHON_GOAL { "met" } else { "MISSED" };
+                    let verdict = if speedup >= CPYTHON_GOAL {
+                        "met"
+                    } else {
+                        "MISSED"
+                    };
                     println!(
                         "{shape:<30}{cpy:>10.2}{ours:>10.2}{speedup:>9.1}x  ≥ {CPYTHON_GOAL}x \
                          {verdict}"

@@ -87,7 +87,10 @@ mod linux {
                 one_way_pipe_to_a_child_and_large_messages_across_wraps,
             ),
         ];
-        let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+        let filter: Vec<String> = std::env::args()
+            .skip(1)
+            .filter(|a| !a.starts_with('-'))
+            .collect();
         let (mut passed, mut failed) = (0, 0);
         for (name, test) in tests {
             if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
@@ -146,7 +149,10 @@ mod linux {
             if Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("child {} did not exit within {within:?}", child.id()));
+                return Err(format!(
+                    "child {} did not exit within {within:?}",
+                    child.id()
+                ));
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -218,7 +224,11 @@ mod linux {
             other => return Err(format!("send of an unserializable value: {other:?}")),
         }
         a.send("after").map_err(e)?;
-        expect("echo after the failure", recv_within::<String>(&a)?, Ok("AFTER".into()))?;
+        expect(
+            "echo after the failure",
+            recv_within::<String>(&a)?,
+            Ok("AFTER".into()),
+        )?;
         a.send("stop").map_err(e)?;
         expect("exit code", wait(&mut child, STEP)?.code(), Some(0))
     }
@@ -230,7 +240,11 @@ mod linux {
         let mut child = spawn("echo", &[&b])?;
         drop(b);
         let t = Instant::now();
-        expect("poll(0.2)", a.poll(Some(Duration::from_millis(200))), Ok(false))?;
+        expect(
+            "poll(0.2)",
+            a.poll(Some(Duration::from_millis(200))),
+            Ok(false),
+        )?;
         let dt = t.elapsed();
         if dt < Duration::from_millis(100) || dt >= Duration::from_secs(2) {
             return Err(format!("poll(0.2) took {dt:?}"));
@@ -264,7 +278,11 @@ mod linux {
         if late > DEATH_NOTICED {
             return Err(format!("the death was noticed after {late:?}"));
         }
-        expect("signal", std::os::unix::process::ExitStatusExt::signal(&wait(&mut child, STEP)?), Some(9))
+        expect(
+            "signal",
+            std::os::unix::process::ExitStatusExt::signal(&wait(&mut child, STEP)?),
+            Some(9),
+        )
     }
 
     /// The child never reads; we fill the ring and block in `send`; killed, the child is
@@ -334,7 +352,11 @@ mod linux {
         for i in 0..3u32 {
             expect("message", recv_within::<u32>(&a)?, Ok(i))?;
         }
-        expect("after the last", recv_within::<u32>(&a)?, Err(Error::PeerClosed))
+        expect(
+            "after the last",
+            recv_within::<u32>(&a)?,
+            Err(Error::PeerClosed),
+        )
     }
 
     /// A child closes its end and keeps running: our blocked `recv` is `PeerClosed` at once,
@@ -366,9 +388,18 @@ mod linux {
         let a = std::sync::Arc::new(a);
         for i in 0..2000 {
             let ok = match i % 3 {
-                0 => matches!(recv_within::<Vec<String>>(&a)?, Ok(_) | Err(Error::Decode(_))),
-                1 => matches!(recv_within::<(u64, String)>(&a)?, Ok(_) | Err(Error::Decode(_))),
-                _ => matches!(recv_within::<Option<Vec<u8>>>(&a)?, Ok(_) | Err(Error::Decode(_))),
+                0 => matches!(
+                    recv_within::<Vec<String>>(&a)?,
+                    Ok(_) | Err(Error::Decode(_))
+                ),
+                1 => matches!(
+                    recv_within::<(u64, String)>(&a)?,
+                    Ok(_) | Err(Error::Decode(_))
+                ),
+                _ => matches!(
+                    recv_within::<Option<Vec<u8>>>(&a)?,
+                    Ok(_) | Err(Error::Decode(_))
+                ),
             };
             if !ok {
                 return Err(format!("message {i}: neither a value nor a decode error"));
@@ -381,7 +412,11 @@ mod linux {
     /// `Pipe(duplex=False)`: the child gets the writing end, sends messages of every size up
     /// to the maximum through a small ring; we receive them all in order.
     fn one_way_pipe_to_a_child_and_large_messages_across_wraps() -> Result<(), String> {
-        let (r, w) = Pipe::new().duplex(false).capacity(1 << 12).open().map_err(e)?;
+        let (r, w) = Pipe::new()
+            .duplex(false)
+            .capacity(1 << 12)
+            .open()
+            .map_err(e)?;
         let mut child = spawn("send_sizes", &[&w])?;
         drop(w);
         let r = std::sync::Arc::new(r);
@@ -389,7 +424,10 @@ mod linux {
             let rr = r.clone();
             let got = bounded(STEP, move || rr.recv_bytes())?.map_err(e)?;
             if got.len() != len || got.iter().enumerate().any(|(k, &x)| x != (len + k) as u8) {
-                return Err(format!("message of {len} bytes came back as {} bytes", got.len()));
+                return Err(format!(
+                    "message of {len} bytes came back as {} bytes",
+                    got.len()
+                ));
             }
         }
         expect("exit code", wait(&mut child, STEP)?.code(), Some(0))

@@ -726,7 +726,8 @@ mod pipe_ring_model {
             success: Ordering,
             failure: Ordering,
         ) -> Result<u32, u32> {
-            self.word(w).compare_exchange(current, new, success, failure)
+            self.word(w)
+                .compare_exchange(current, new, success, failure)
         }
         fn fetch_or(&self, w: Word, bits: u32, o: Ordering) -> u32 {
             self.word(w).fetch_or(bits, o)
@@ -803,7 +804,10 @@ mod pipe_ring_model {
             });
             let mut r = Reader::attach(&r_side).unwrap();
             for (k, &n) in sizes.iter().enumerate() {
-                assert_eq!(ring::recv(&r_side, &mut r, None).unwrap(), msg(n, k as u8 * 16));
+                assert_eq!(
+                    ring::recv(&r_side, &mut r, None).unwrap(),
+                    msg(n, k as u8 * 16)
+                );
             }
             writer.join().unwrap();
         });
@@ -836,7 +840,10 @@ mod pipe_ring_model {
             let mut w = Writer::attach(&w_side).unwrap();
             ring::send(&w_side, &mut w, &[1; 8], None).unwrap(); // fills the ring
             let reader = thread::spawn(move || r_side.close());
-            assert_eq!(ring::send(&w_side, &mut w, &[2], None), Err(RingError::PeerGone));
+            assert_eq!(
+                ring::send(&w_side, &mut w, &[2], None),
+                Err(RingError::PeerGone)
+            );
             reader.join().unwrap();
         });
     }

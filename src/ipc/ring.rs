@@ -58,11 +58,14 @@ const ALIGN: u32 = 8;
 /// The longest a blocked side sleeps before it checks that its peer is alive: a peer killed
 /// without closing is noticed within about this long.
 pub(crate) const SLICE: Duration = Duration::from_millis(20);
-// No spinning before a sleep, unlike the in-process primitives (`algo/spin.rs`): across
-// processes the other side is often not running (2 cores shared by many processes here), and
-// a spin of PAUSEs (about 140 cycles each) only delays it. Measured with a cross-process
-// ping-pong under load: 0 spins gave 2 µs median round trips, 10 the same or worse, 50 gave
-// 3 µs with millisecond tails, 4000 gave 100 µs (`benches/pipe.rs`).
+/// How many times a reader with nothing to read yields its CPU before it sleeps. No spinning,
+/// unlike the in-process primitives (`algo/spin.rs`): across processes on 2 cores shared by
+/// many processes, the other side is often not running, and PAUSEs (about 140 cycles each)
+/// only keep it off the core. One `sched_yield` lets a writer that shares our core run and
+/// reply first; then we sleep on the futex. Measured with a cross-process ping-pong under
+/// load (`benches/pipe.rs`): 4000 spins 100 µs per round trip, 50 spins 3-8 µs, none 2-5 µs,
+/// one yield 1.5-3.7 µs, 3 or 10 yields unstable (some runs 70 µs).
+const YIELDS: u32 = 1;
 
 /// The largest payload a ring of `capacity` bytes carries.
 pub(crate) const fn max_payload(capacity: u32) -> u32 {
@@ -310,6 +313,7 @@ pub(crate) fn wait_readable(
     }
     let cap = mem.capacity();
     let mut gone = false;
+    let mut yields = YIELDS;
     loop {
         // Acquire: the frame's bytes, written before the writer released this position.
         let t = mem.load(Word::Tail, Acquire);
@@ -326,6 +330,11 @@ pub(crate) fn wait_readable(
         }
         if t & HANGUP != 0 && !check_hangup(mem, Word::Tail, t) {
             gone = true;
+            continue;
+        }
+        if yields > 0 && deadline.is_none() {
+            yields -= 1;
+            crate::primitive::yield_now();
             continue;
         }
         if !sleep_on(mem, Word::Tail, t, deadline)? {
