@@ -31,6 +31,9 @@ mod linux {
     /// A killed peer must be reported within this (the ring checks every 20 ms).
     const DEATH_NOTICED: Duration = Duration::from_secs(1);
 
+    /// A test: its name and its body (`Err` says why it failed).
+    type Case = (&'static str, fn() -> Result<(), String>);
+
     /// Pids of live children, killed by the watchdog if the binary times out.
     static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
@@ -45,7 +48,7 @@ mod linux {
             kill_children();
             std::process::exit(1);
         });
-        let tests: &[(&str, fn() -> Result<(), String>)] = &[
+        let tests: &[Case] = &[
             (
                 "mp17_child_echoes_upper_cased_strings_over_a_pipe",
                 mp17_child_echoes_upper_cased_strings_over_a_pipe,
