@@ -9,6 +9,7 @@ use crate::time::Deadline;
 use crate::Error;
 use core::time::Duration;
 use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicU32, Ordering::*};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Which end of a pipe.
@@ -49,6 +50,9 @@ pub struct Connection {
     end: End,
     writer: Option<(usize, Mutex<Writer>)>,
     reader: Option<(usize, Mutex<Reader>)>,
+    /// The reader's position as of its last `recv`, readable without the reader's lock (which
+    /// a blocked `recv` holds): what `poll` waits from. `u32::MAX`: a framing error stuck.
+    reader_head: AtomicU32,
     /// This end's liveness token; `None` once closed.
     token: Option<OwnedFd>,
 }
@@ -83,6 +87,7 @@ impl Connection {
             end,
             writer: None,
             reader: None,
+            reader_head: AtomicU32::new(0),
             token: Some(token),
         };
         let (out, inn) = end.rings(layout);
@@ -96,6 +101,7 @@ impl Connection {
             let rd = c
                 .with_ring(r, |m| Reader::attach(m))
                 .and_then(|rd| rd.map_err(|e| ring_error(e, false)))?;
+            c.reader_head = AtomicU32::new(rd.head());
             c.reader = Some((r, Mutex::new(rd)));
         }
         Ok(c)
@@ -186,7 +192,9 @@ impl Connection {
     ) -> Result<Option<Vec<u8>>, Error> {
         let (r, rd) = self.reading()?;
         let mut rd = locked(rd);
-        match self.with_ring(*r, |m| ring::recv(m, &mut rd, deadline))? {
+        let got = self.with_ring(*r, |m| ring::recv(m, &mut rd, deadline))?;
+        self.publish_head(&rd, &got);
+        match got {
             Ok(bytes) => Ok(Some(bytes)),
             Err(RingError::TimedOut) => Ok(None),
             Err(e) => Err(ring_error(e, false)),
@@ -215,12 +223,39 @@ impl Connection {
     pub fn poll(&self, timeout: Option<Duration>) -> Result<bool, Error> {
         let deadline = timeout.map(Deadline::after);
         let (r, rd) = self.reading()?;
-        let mut rd = locked(rd);
-        match self.with_ring(*r, |m| ring::wait_readable(m, &mut rd, deadline))? {
+        // Wait from the position of the last `recv`, without the reader's lock: a `recv`
+        // blocked in another thread holds it, and waiting for it would overrun `timeout`.
+        let head = self.reader_head.load(Acquire);
+        if head == u32::MAX {
+            // A framing error stuck: the locked state says which.
+            let mut rd = locked(rd);
+            let e = self.with_ring(*r, |m| {
+                ring::wait_readable(m, &mut rd, Some(Deadline::after(Duration::ZERO)))
+            })?;
+            return e.map(|_| true).map_err(|e| ring_error(e, false));
+        }
+        let mut copy = Reader::copy_at(head);
+        match self.with_ring(*r, |m| ring::wait_readable(m, &mut copy, deadline))? {
             Ok(_) | Err(RingError::PeerGone) => Ok(true),
             Err(RingError::TimedOut) => Ok(false),
-            Err(e) => Err(ring_error(e, false)),
+            Err(e) => {
+                // A framing error is the end's, not just the copy's: it sticks.
+                if let RingError::Corrupt(why) = e {
+                    locked(rd).mark_broken(why);
+                    self.reader_head.store(u32::MAX, Release);
+                }
+                Err(ring_error(e, false))
+            }
         }
+    }
+
+    /// After a `recv` under the reader's lock: where `poll` waits from next.
+    fn publish_head<T>(&self, rd: &Reader, got: &Result<T, RingError>) {
+        let head = match got {
+            Err(RingError::Corrupt(_)) => u32::MAX,
+            _ => rd.head(),
+        };
+        self.reader_head.store(head, Release);
     }
 
     /// Closes this end: the other end's blocked and later `recv` get [`Error::PeerClosed`]

@@ -168,6 +168,21 @@ impl Writer {
 }
 
 impl Reader {
+    /// Records a protocol error found on a copy of this state (`Connection::poll`).
+    pub(crate) fn mark_broken(&mut self, why: &'static str) {
+        self.broken = Some(why);
+    }
+
+    /// The private position (for a copy another thread may wait on).
+    pub(crate) fn head(&self) -> u32 {
+        self.head
+    }
+
+    /// A copy of a reader's state at `head`, to wait on without its lock.
+    pub(crate) fn copy_at(head: u32) -> Reader {
+        Reader { head, broken: None }
+    }
+
     pub(crate) fn attach(mem: &impl RingMemory) -> Result<Reader, RingError> {
         Ok(Reader {
             head: attach(mem, Word::Head)?,
@@ -260,6 +275,8 @@ pub(crate) fn send(
             return publish(mem, w, payload, len, need);
         }
         if !sleep_on(mem, Word::Head, h, deadline)? {
+            // As the reader does: later calls find it at once.
+            mem.fetch_or(Word::Head, HANGUP, Relaxed);
             return Err(RingError::PeerGone);
         }
     }
@@ -325,7 +342,9 @@ pub(crate) fn wait_readable(
             return Ok(used);
         }
         // Gone, and the re-read after finding it gone still shows nothing: all delivered.
+        // Leave HANGUP set, so that later calls find it at once, not after another slice.
         if gone {
+            mem.fetch_or(Word::Tail, HANGUP, Relaxed);
             return Err(RingError::PeerGone);
         }
         if t & HANGUP != 0 && !check_hangup(mem, Word::Tail, t) {

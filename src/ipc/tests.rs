@@ -492,3 +492,52 @@ fn closing_one_of_two_holders_does_not_end_the_pipe() {
     drop(b2);
     assert_eq!(a.recv_bytes(), Err(Error::PeerClosed));
 }
+
+/// `poll` does not queue behind a `recv` that another thread has blocked on the same end:
+/// its timeout holds.
+#[test]
+fn poll_is_not_held_up_by_a_recv_blocked_in_another_thread() {
+    let (a, b) = pipe(true).unwrap();
+    std::thread::scope(|s| {
+        let blocked = s.spawn(|| a.recv_bytes_until(Some(Deadline::after(BOUND))));
+        std::thread::sleep(Duration::from_millis(50));
+        let t = Instant::now();
+        assert!(!a.poll(Some(Duration::from_millis(50))).unwrap());
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "poll waited {:?}",
+            t.elapsed()
+        );
+        b.send_bytes(b"x").unwrap();
+        assert_eq!(blocked.join().unwrap(), Ok(Some(b"x".to_vec())));
+    });
+}
+
+/// A reader that found its writer dead without a close (a slice timed out) leaves HANGUP on
+/// the word, so the next call answers at once instead of sleeping another slice.
+#[test]
+fn a_dead_writer_found_by_a_slice_is_marked_for_later_calls() {
+    let words: Vec<AtomicU64> = (0..2).map(|_| AtomicU64::new(0)).collect();
+    let data: Vec<AtomicU64> = (0..8).map(|_| AtomicU64::new(0)).collect();
+    let words = Span::over(&words);
+    let tail = words.u32_at(0).unwrap();
+    let mem: SpanRing<'_, PrivatePark, _> =
+        SpanRing::new(tail, words.u32_at(8).unwrap(), Span::over(&data), || false).unwrap();
+    let mut r = Reader::attach(&mem).unwrap();
+    assert_eq!(tail.load(Relaxed) & HANGUP, 0);
+    assert_eq!(
+        ring::recv(&mem, &mut r, None),
+        Err(super::ring::RingError::PeerGone)
+    );
+    assert_ne!(tail.load(Relaxed) & HANGUP, 0, "marked");
+    let t = Instant::now();
+    assert_eq!(
+        ring::recv(&mem, &mut r, None),
+        Err(super::ring::RingError::PeerGone)
+    );
+    assert!(
+        t.elapsed() < ring::SLICE,
+        "the second call slept a slice: {:?}",
+        t.elapsed()
+    );
+}
