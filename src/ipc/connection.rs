@@ -238,6 +238,14 @@ impl Connection {
         match self.with_ring(*r, |m| ring::wait_readable(m, &mut copy, deadline))? {
             Ok(_) | Err(RingError::PeerGone) => Ok(true),
             Err(RingError::TimedOut) => Ok(false),
+            // The copy went stale: a `recv` in another thread took messages meanwhile (the
+            // writer may then be more than a ring ahead of the copy). Messages flowed.
+            // (The published Head word moves with each take; the mirror only after it.)
+            Err(RingError::Corrupt(_))
+                if self.with_ring(*r, |m| ring::published_head(m))? != head =>
+            {
+                Ok(true)
+            }
             Err(e) => {
                 // A framing error is the end's, not just the copy's: it sticks.
                 if let RingError::Corrupt(why) = e {

@@ -417,6 +417,11 @@ fn take(mem: &impl RingMemory, r: &mut Reader, used: u32) -> Result<Vec<u8>, Rin
     Ok(payload)
 }
 
+/// The reader's position as published in the `Head` word.
+pub(crate) fn published_head(mem: &impl RingMemory) -> u32 {
+    mem.load(Word::Head, Acquire) & POS_MASK
+}
+
 /// Marks the end holding word `w`'s position as closed by one of its holders, and wakes the
 /// other side if it sleeps there. (Call after the liveness token is released, so the woken
 /// peer finds it gone.)

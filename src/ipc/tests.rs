@@ -541,3 +541,34 @@ fn a_dead_writer_found_by_a_slice_is_marked_for_later_calls() {
         t.elapsed()
     );
 }
+
+/// `poll` from one thread while another receives a stream through a small ring: the
+/// poller's position goes stale by more than a ring, which is not a framing error.
+#[test]
+fn poll_racing_a_receiver_never_reports_a_false_bad_frame() {
+    let (a, b) = Pipe::new().capacity(64).open().unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..20_000u32 {
+                assert_eq!(
+                    a.send_bytes_until(&i.to_le_bytes(), Some(Deadline::after(BOUND))),
+                    Ok(true)
+                );
+            }
+        });
+        s.spawn(|| {
+            while !done.load(Relaxed) {
+                assert!(b.poll(Some(Duration::from_millis(1))).is_ok());
+            }
+        });
+        for i in 0..20_000u32 {
+            let got = b
+                .recv_bytes_until(Some(Deadline::after(BOUND)))
+                .unwrap()
+                .unwrap();
+            assert_eq!(got, i.to_le_bytes());
+        }
+        done.store(true, Relaxed);
+    });
+}
