@@ -365,6 +365,8 @@ impl<R: DeserializeOwned> Process<R> {
         let life = self.inner.life.lock();
         let exitcode = life.exitcode.unwrap_or(0);
         match wire::parse_reply(&life.inbox, life.overflowed)? {
+            // Killed before it got that far: a signal, not a missing entry point.
+            Reply::Silent if exitcode < 0 => Err(Error::ProcessNoResult(exitcode)),
             Reply::Silent => Err(Error::ProcessNotDispatched(exitcode)),
             Reply::NoResult => Err(Error::ProcessNoResult(exitcode)),
             Reply::Panicked(m) => Err(Error::ProcessPanicked(m)),
