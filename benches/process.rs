@@ -58,7 +58,9 @@ fn main() {
         },
         &mut || {
             ms_per(n, || {
-                let s = std::process::Command::new("/bin/true").status().expect("/bin/true");
+                let s = std::process::Command::new("/bin/true")
+                    .status()
+                    .expect("/bin/true");
                 assert!(s.success());
             })
         },
@@ -75,8 +77,20 @@ fn main() {
     };
     t.heading("shape");
     let (line, _) = t.line("spawn start+join", ours_join, "Command /bin/true", floor);
-    println!("{line}  ≤ {GOAL_MS} ms: {}", if ours_join <= GOAL_MS { "met" } else { "not met" });
-    let (line, _) = t.line("spawn start+result", ours_result, "Command /bin/true", floor);
+    println!(
+        "{line}  ≤ {GOAL_MS} ms: {}",
+        if ours_join <= GOAL_MS {
+            "met"
+        } else {
+            "not met"
+        }
+    );
+    let (line, _) = t.line(
+        "spawn start+result",
+        ours_result,
+        "Command /bin/true",
+        floor,
+    );
     println!("{line}");
 
     cpython_comparison(

@@ -892,17 +892,32 @@ mod cases {
 
     /// The program of the module docs runs (as `examples/process.rs`).
     pub fn example_program_runs() {
+        // `cargo test` builds the examples, `cargo test --test process` does not: build it
+        // (a no-op when up to date), in this test binary's profile.
         let exe = std::env::current_exe().unwrap();
-        let example = exe
-            .parent()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .join("examples/process");
+        let profile_dir = exe.parent().unwrap().parent().unwrap();
+        let mut build = std::process::Command::new(env!("CARGO"));
+        build
+            .args([
+                "build",
+                "--quiet",
+                "--example",
+                "process",
+                "--manifest-path",
+            ])
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        assert!(
+            build.status().unwrap().success(),
+            "cargo build --example process"
+        );
+        let example = profile_dir.join("examples/process");
         let mut child = std::process::Command::new(&example)
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("{example:?}: {e} (cargo test builds examples)"));
+            .unwrap_or_else(|e| panic!("{example:?}: {e}"));
         let t = Instant::now();
         let status = loop {
             if let Some(s) = child.try_wait().unwrap() {
