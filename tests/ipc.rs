@@ -210,7 +210,7 @@ mod linux {
     }
 
     /// MQ-07 on a Pipe: a value that cannot be serialized is reported to the caller
-    /// (`Error::Encode`), nothing is sent, and the pipe keeps working.
+    /// (`Error::Serialize`), nothing is sent, and the pipe keeps working.
     fn mq07_unserializable_value_is_reported_and_the_pipe_keeps_working() -> Result<(), String> {
         struct Refuses;
         impl serde::Serialize for Refuses {
@@ -223,7 +223,7 @@ mod linux {
         drop(b);
         let a = std::sync::Arc::new(a);
         match a.send(&Refuses) {
-            Err(Error::Encode(_)) => {}
+            Err(Error::Serialize(_)) => {}
             other => return Err(format!("send of an unserializable value: {other:?}")),
         }
         a.send("after").map_err(e)?;
@@ -382,7 +382,7 @@ mod linux {
     }
 
     /// A child sends 2000 random byte strings (some with huge length prefixes); received as
-    /// values, each is a value or `Error::Decode`, never a panic or a huge allocation; the
+    /// values, each is a value or `Error::BadMessage`, never a panic or a huge allocation; the
     /// child's final "done" arrives intact.
     fn garbage_frames_from_a_child_are_values_or_decode_errors() -> Result<(), String> {
         let (a, b) = pipe(true).map_err(e)?;
@@ -393,15 +393,15 @@ mod linux {
             let ok = match i % 3 {
                 0 => matches!(
                     recv_within::<Vec<String>>(&a)?,
-                    Ok(_) | Err(Error::Decode(_))
+                    Ok(_) | Err(Error::BadMessage(_))
                 ),
                 1 => matches!(
                     recv_within::<(u64, String)>(&a)?,
-                    Ok(_) | Err(Error::Decode(_))
+                    Ok(_) | Err(Error::BadMessage(_))
                 ),
                 _ => matches!(
                     recv_within::<Option<Vec<u8>>>(&a)?,
-                    Ok(_) | Err(Error::Decode(_))
+                    Ok(_) | Err(Error::BadMessage(_))
                 ),
             };
             if !ok {

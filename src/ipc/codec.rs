@@ -4,7 +4,7 @@
 use crate::Error;
 
 pub(crate) fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
-    postcard::to_allocvec(value).map_err(|e| Error::Encode(e.to_string()))
+    postcard::to_allocvec(value).map_err(|e| Error::Serialize(e.to_string()))
 }
 
 /// Deserializes exactly one `T` from `bytes`: trailing bytes are an error too. Postcard
@@ -13,10 +13,10 @@ pub(crate) fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>,
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     match postcard::take_from_bytes(bytes) {
         Ok((value, [])) => Ok(value),
-        Ok((_, rest)) => Err(Error::Decode(format!(
+        Ok((_, rest)) => Err(Error::BadMessage(format!(
             "{} bytes left over after the value",
             rest.len()
         ))),
-        Err(e) => Err(Error::Decode(e.to_string())),
+        Err(e) => Err(Error::BadMessage(e.to_string())),
     }
 }

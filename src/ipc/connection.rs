@@ -202,7 +202,7 @@ impl Connection {
     }
 
     /// Sends `value`, serialized with postcard. A value that fails to serialize is
-    /// [`Error::Encode`] and nothing is sent. Otherwise as [`send_bytes`](Self::send_bytes).
+    /// [`Error::Serialize`] and nothing is sent. Otherwise as [`send_bytes`](Self::send_bytes).
     pub fn send<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<(), Error> {
         self.writing()?;
         let bytes = super::codec::encode(value)?;
@@ -210,7 +210,7 @@ impl Connection {
     }
 
     /// Receives one message and deserializes it as a `T`. A message that is not a `T` is
-    /// [`Error::Decode`]: it is consumed, and the next call receives the next message.
+    /// [`Error::BadMessage`]: it is consumed, and the next call receives the next message.
     /// Otherwise as [`recv_bytes`](Self::recv_bytes).
     pub fn recv<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
         super::codec::decode(&self.recv_bytes()?)

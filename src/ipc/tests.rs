@@ -206,13 +206,13 @@ fn encode_failure_sends_nothing_and_decode_failure_consumes_one_message() {
         }
     }
     let (a, b) = pipe(true).unwrap();
-    assert!(matches!(a.send(&Refuses), Err(Error::Encode(_))));
+    assert!(matches!(a.send(&Refuses), Err(Error::Serialize(_))));
     assert!(!b.poll(Some(Duration::ZERO)).unwrap(), "nothing was sent");
     a.send_bytes(&[0xFF; 3]).unwrap(); // not a varint-prefixed string
     a.send(&(1u16, 2u16)).unwrap(); // 2 bytes left over as a u16
     a.send(&"ok").unwrap();
-    assert!(matches!(b.recv::<String>(), Err(Error::Decode(_))));
-    assert!(matches!(b.recv::<u16>(), Err(Error::Decode(_))));
+    assert!(matches!(b.recv::<String>(), Err(Error::BadMessage(_))));
+    assert!(matches!(b.recv::<u16>(), Err(Error::BadMessage(_))));
     assert_eq!(b.recv::<String>().unwrap(), "ok");
 }
 
@@ -427,7 +427,7 @@ fn hostile_frame_headers_are_bad_frames_and_stay_so() {
 }
 
 /// Hostile payloads through the front door: random bytes received as values of several
-/// types. Each is a value or `Error::Decode`, and postcard's length prefixes (which claim up
+/// types. Each is a value or `Error::BadMessage`, and postcard's length prefixes (which claim up
 /// to 2^64 elements) never make it allocate what they claim.
 #[test]
 fn fuzz_random_frames_decode_to_values_or_decode_errors() {
@@ -441,15 +441,15 @@ fn fuzz_random_frames_decode_to_values_or_decode_errors() {
         }
         a.send_bytes(&msg).unwrap();
         let ok = match i % 4 {
-            0 => matches!(b.recv::<Vec<u64>>(), Ok(_) | Err(Error::Decode(_))),
-            1 => matches!(b.recv::<String>(), Ok(_) | Err(Error::Decode(_))),
+            0 => matches!(b.recv::<Vec<u64>>(), Ok(_) | Err(Error::BadMessage(_))),
+            1 => matches!(b.recv::<String>(), Ok(_) | Err(Error::BadMessage(_))),
             2 => matches!(
                 b.recv::<(u8, Option<Vec<String>>, i64)>(),
-                Ok(_) | Err(Error::Decode(_))
+                Ok(_) | Err(Error::BadMessage(_))
             ),
             _ => matches!(
                 b.recv::<std::collections::BTreeMap<u32, Vec<u8>>>(),
-                Ok(_) | Err(Error::Decode(_))
+                Ok(_) | Err(Error::BadMessage(_))
             ),
         };
         assert!(ok, "message {i}: {msg:?}");

@@ -111,10 +111,10 @@ macro_rules! spec_cases {
             local_values_are_dropped_per_thread_and_with_the_local,
             spec::local::local_values_are_dropped_per_thread_and_with_the_local
         );
-        $harness!(th_12_limbo_cleanup, spec::thread::th_12_limbo_cleanup);
+        $harness!(th_12_limbo_cleanup, spec::thread_edges::th_12_limbo_cleanup);
         $harness!(
             th_13_start_new_thread_failed,
-            spec::thread::th_13_start_new_thread_failed
+            spec::thread_edges::th_13_start_new_thread_failed
         );
         $harness!(th_38_timer, spec::thread::th_38_timer);
         $harness!(state_lifecycle, spec::thread::state_lifecycle);
@@ -312,7 +312,10 @@ macro_rules! spec_cases {
 macro_rules! native_only_cases {
     ($harness:ident) => {
         #[cfg(target_os = "linux")]
-        $harness!(th_39_os_thread_name, spec::thread::th_39_os_thread_name);
+        $harness!(
+            th_39_os_thread_name,
+            spec::thread_edges::th_39_os_thread_name
+        );
         $harness!(
             local_value_of_a_std_thread_dropped_when_it_ends,
             spec::local::local_value_of_a_std_thread_dropped_when_it_ends
@@ -343,7 +346,7 @@ macro_rules! own_process_cases {
     ($harness:ident) => {
         $harness!(
             tls_destructor_may_call_the_crate,
-            spec::thread::tls_destructor_may_call_the_crate
+            spec::thread_edges::tls_destructor_may_call_the_crate
         );
         $harness!(
             local_drop_panic_in_a_std_thread_is_reported,

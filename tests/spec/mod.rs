@@ -24,6 +24,7 @@ pub mod rlock;
 pub mod semaphore;
 pub mod simple_queue;
 pub mod thread;
+pub mod thread_edges;
 
 use concurrency::{monotonic, Thread, ThreadState};
 use std::sync::Arc;

@@ -183,6 +183,8 @@ fn test_command() -> Result {
             "primitives",
             "--bench",
             "queue",
+            "--bench",
+            "process",
         ])
         .env("BENCH_QUICK", "1"))?;
     eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());
