@@ -49,17 +49,17 @@ struct BarrierState {
     timeout: Timeout,
     inner: Mutex<Inner>,
     seq: AtomicU32,
-    id: u32,
+    id: u64,
 }
 
 impl Observed for BarrierState {
-    fn id(&self) -> u32 {
+    fn id(&self) -> u64 {
         self.id
     }
     fn kind(&self) -> ObjectKind {
         ObjectKind::Barrier
     }
-    fn holders(&self) -> Vec<u32> {
+    fn holders(&self) -> Vec<u64> {
         Vec::new()
     }
     fn value(&self) -> u64 {
@@ -139,6 +139,8 @@ impl Barrier {
         };
         let mut inner = self.s.inner.lock();
         inner.count -= 1;
+        // Leaving counts too: once everyone has left, a reader sees 0 arrived again.
+        trace::emit(Kind::Value, self.s.id, inner.count);
         if inner.count == 0 && matches!(inner.phase, Phase::Resetting | Phase::Draining) {
             inner.phase = Phase::Filling;
             self.changed();
@@ -208,7 +210,7 @@ impl Barrier {
             return Err(Error::WouldBlockOnMainThread("Barrier::wait"));
         }
         let blocked = if arrived {
-            Some(Blocked::on(self.s.id)?)
+            Some(Blocked::on(self.s.id, deadline.is_some())?)
         } else {
             None
         };
@@ -265,7 +267,7 @@ impl Barrier {
     }
 
     /// This barrier's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.s.id
     }
 }

@@ -5,12 +5,14 @@
 use crate::algo::wait_queue::WaitQueue;
 use crate::error::Error;
 use crate::inspect::{self, Observed};
+use crate::rlock::NotSend;
 use crate::sys::futex;
 use crate::thread::Blocked;
 use crate::time::{IntoTimeout, Timeout};
 use crate::trace::{self, Kind, ObjectKind};
 use crate::{Lock, RLock};
 use core::fmt;
+use core::marker::PhantomData;
 use core::time::Duration;
 use std::sync::Arc;
 
@@ -25,7 +27,7 @@ pub enum ConditionLock {
 
 impl ConditionLock {
     /// The lock's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         match self {
             ConditionLock::Lock(l) => l.trace_id(),
             ConditionLock::RLock(l) => l.trace_id(),
@@ -44,17 +46,17 @@ impl fmt::Debug for ConditionLock {
 
 struct CondState {
     queue: WaitQueue,
-    id: u32,
+    id: u64,
 }
 
 impl Observed for CondState {
-    fn id(&self) -> u32 {
+    fn id(&self) -> u64 {
         self.id
     }
     fn kind(&self) -> ObjectKind {
         ObjectKind::Condition
     }
-    fn holders(&self) -> Vec<u32> {
+    fn holders(&self) -> Vec<u64> {
         Vec::new()
     }
     fn value(&self) -> u64 {
@@ -114,7 +116,10 @@ impl Condition {
     /// `with cond:` — holds the underlying lock until dropped.
     pub fn guard(&self) -> Result<ConditionGuard<'_>, Error> {
         self.acquire(true, Timeout::FOREVER)?;
-        Ok(ConditionGuard { cond: self })
+        Ok(ConditionGuard {
+            cond: self,
+            _owner_thread: PhantomData,
+        })
     }
 
     fn is_owned(&self) -> bool {
@@ -139,7 +144,7 @@ impl Condition {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Condition::wait"));
         }
-        let blocked = Blocked::on(self.s.id)?;
+        let blocked = Blocked::on(self.s.id, timeout.duration().is_some())?;
         let me = self.s.queue.enqueue();
         let released = match &self.lock {
             ConditionLock::Lock(l) => l.release().map(|()| 1),
@@ -205,15 +210,39 @@ impl Condition {
     }
 
     /// This condition's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.s.id
     }
 }
 
 /// Holds a [`Condition`]'s lock until dropped.
+///
+/// It is neither `Send` nor `Sync`, whichever lock the condition has: over an RLock (the
+/// default) only the owner may release it, and a guard dropped on another thread would fail
+/// to release (a `Drop` cannot report [`Error::NotOwner`]) and leave the lock held for ever.
+/// So this does not compile:
+///
+/// ```compile_fail,E0277
+/// let cond = concurrency::Condition::new();
+/// let guard = cond.guard().unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(guard)); // the guard cannot move to another thread
+/// });
+/// ```
+///
+/// while using it on the thread that took it does:
+///
+/// ```
+/// let cond = concurrency::Condition::new();
+/// let guard = cond.guard().unwrap();
+/// assert_eq!(guard.wait(0.01), Ok(false)); // nobody notifies: times out, lock taken back
+/// drop(guard);
+/// assert!(cond.acquire(false, None).unwrap());
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct ConditionGuard<'a> {
     cond: &'a Condition,
+    _owner_thread: NotSend,
 }
 
 impl ConditionGuard<'_> {

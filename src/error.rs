@@ -41,14 +41,59 @@ pub enum Error {
     ShutDown,
     /// `Queue::task_done` with no unfinished task (`ValueError`).
     TaskDoneTooManyTimes,
-    /// With deadlock detection on, this wait would have closed a cycle in the wait-for graph;
-    /// the cycle, by names: thread, object it waits for, thread holding it, ...
+    /// With deadlock detection on, this wait would never have ended: without a timeout, it
+    /// would have closed a certain cycle in the wait-for graph (RLocks and joins, which only
+    /// their holder can end; see [`crate::inspect::Cycle`]). The cycle, by names: thread,
+    /// object it waits for, thread holding it, ...
     Deadlock(Vec<String>),
     /// The OS or the browser refused to run another thread (`RuntimeError`/`ThreadError`).
     SpawnFailed(String),
+    /// A `Local::with` inside a `with` on the same `Local`, on the same thread: the value is
+    /// already lent to the outer call (std's `RefCell` says `BorrowMutError`).
+    LocalInUse,
+    /// The calling thread is ending: its `Local` values have been dropped, so a new one would
+    /// never be (a call from another thread-local's destructor).
+    ThreadExiting,
     /// A call that would have to wait was made where waiting is impossible: the browser's
     /// main thread (`Atomics.wait` traps there). The non-blocking forms work everywhere.
     WouldBlockOnMainThread(&'static str),
+    /// `Process::start` a second time (`AssertionError: cannot start a process twice`).
+    ProcessAlreadyStarted,
+    /// `Process::join` (or `terminate`, `kill`) before `start` (`AssertionError: can only
+    /// join a started process`).
+    ProcessNotStarted,
+    /// A call only a process's parent may make, on the handle of the current process or of the
+    /// parent (`AssertionError: can only join a child process`, etc.; the text says which).
+    ProcessNotChild(&'static str),
+    /// `Process::set_daemon` after `start` (`AssertionError: process has already started`).
+    ProcessDaemonAfterStart,
+    /// `Process::start` in a daemon process (`AssertionError: daemonic processes are not
+    /// allowed to have children`).
+    DaemonicChildren,
+    /// `Process::close` while the process runs (`ValueError`).
+    ProcessStillRunning,
+    /// Any use of a process after `close()` (`ValueError: process object is closed`).
+    ProcessClosed,
+    /// The child ended (with this exit code) without ever reaching its target: the program
+    /// does not call `concurrency::process::entry()` first in `main` (Python's
+    /// `if __name__ == '__main__':` guard), or the test crate lacks `process_test_main!()`.
+    ProcessNotDispatched(i32),
+    /// The child's target panicked; the panic message.
+    ProcessPanicked(String),
+    /// The child ended (with this exit code) without sending a result: killed by a signal,
+    /// or `std::process::exit` inside the target.
+    ProcessNoResult(i32),
+    /// The OS refused to start a process (`OSError`).
+    ProcessStartFailed(String),
+    /// What a process sent is not a valid message: truncated, oversized, garbage, or not a
+    /// value of the expected type.
+    BadMessage(String),
+    /// A value could not be serialized to cross to another process (the arguments at
+    /// `start`, or the target's result in the child).
+    Serialize(String),
+    /// A process target (or its wrapper) lies in a shared library, not in the executable a
+    /// child re-executes, so the child could not find it.
+    TargetNotInExecutable,
 }
 
 impl fmt::Display for Error {
@@ -72,10 +117,44 @@ impl fmt::Display for Error {
             Error::TaskDoneTooManyTimes => f.write_str("task_done() called too many times"),
             Error::Deadlock(cycle) => write!(f, "deadlock: {}", cycle.join(" -> ")),
             Error::SpawnFailed(why) => write!(f, "can't start new thread: {why}"),
+            Error::LocalInUse => f.write_str(
+                "this thread's value of the Local is in use by an enclosing with() on it",
+            ),
+            Error::ThreadExiting => {
+                f.write_str("the thread is exiting: its thread-local values are gone")
+            }
             Error::WouldBlockOnMainThread(op) => write!(
                 f,
                 "{op} would block the browser's main thread; run blocking code in a worker \
                  thread or use the non-blocking form"
+            ),
+            Error::ProcessAlreadyStarted => f.write_str("cannot start a process twice"),
+            Error::ProcessNotStarted => f.write_str("can only join a started process"),
+            Error::ProcessNotChild(m) => f.write_str(m),
+            Error::ProcessDaemonAfterStart => f.write_str("process has already started"),
+            Error::DaemonicChildren => {
+                f.write_str("daemonic processes are not allowed to have children")
+            }
+            Error::ProcessStillRunning => f.write_str(
+                "Cannot close a process while it is still running. You should first call \
+                 join() or terminate().",
+            ),
+            Error::ProcessClosed => f.write_str("process object is closed"),
+            Error::ProcessNotDispatched(code) => write!(
+                f,
+                "the child process exited (exitcode {code}) without reaching its target: call \
+                 concurrency::process::entry() first in main (Python's `if __name__ == \
+                 '__main__':` guard), or concurrency::process_test_main!() in a test crate"
+            ),
+            Error::ProcessPanicked(m) => write!(f, "the process's target panicked: {m}"),
+            Error::ProcessNoResult(code) => {
+                write!(f, "the process ended (exitcode {code}) without a result")
+            }
+            Error::ProcessStartFailed(why) => write!(f, "cannot start a process: {why}"),
+            Error::BadMessage(why) => write!(f, "malformed message from a process: {why}"),
+            Error::Serialize(why) => write!(f, "cannot serialize a value for a process: {why}"),
+            Error::TargetNotInExecutable => f.write_str(
+                "a process target must be a function of the executable, not of a shared library",
             ),
         }
     }

@@ -19,17 +19,17 @@ pub struct Event {
 
 struct EventState {
     word: EventWord,
-    id: u32,
+    id: u64,
 }
 
 impl Observed for EventState {
-    fn id(&self) -> u32 {
+    fn id(&self) -> u64 {
         self.id
     }
     fn kind(&self) -> ObjectKind {
         ObjectKind::Event
     }
-    fn holders(&self) -> Vec<u32> {
+    fn holders(&self) -> Vec<u64> {
         Vec::new()
     }
     fn value(&self) -> u64 {
@@ -86,7 +86,7 @@ impl Event {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Event::wait"));
         }
-        let blocked = Blocked::on(self.s.id)?;
+        let blocked = Blocked::on(self.s.id, timeout.duration().is_some())?;
         let signalled = self.s.word.wait(ticket, timeout.deadline());
         if signalled {
             blocked.succeeded();
@@ -95,7 +95,7 @@ impl Event {
     }
 
     /// This event's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.s.id
     }
 }

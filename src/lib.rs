@@ -40,7 +40,6 @@ macro_rules! const_unless_loom {
 
 mod algo;
 mod barrier;
-pub mod book;
 mod condition;
 mod error;
 mod event;
@@ -50,6 +49,8 @@ mod local;
 mod lock;
 mod observe;
 mod primitive;
+#[cfg(all(target_os = "linux", feature = "native"))]
+pub mod process;
 pub mod queue;
 mod rlock;
 mod semaphore;
@@ -67,12 +68,16 @@ pub use error::Error;
 pub use event::Event;
 pub use local::Local;
 pub use lock::{Lock, LockGuard};
+#[cfg(all(target_os = "linux", feature = "native"))]
+pub use process::{active_children, current_process, parent_process, shutdown, Process};
 pub use queue::{LifoQueue, PriorityQueue, PutError, Queue, SimpleQueue};
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
+#[cfg(not(all(target_os = "linux", feature = "native")))]
+pub use thread::shutdown;
 pub use thread::{
-    active_count, current_thread, enumerate, get_ident, get_native_id, main_thread, shutdown,
-    Builder, Thread, ThreadState,
+    active_count, current_thread, enumerate, get_ident, get_native_id, main_thread, Builder,
+    Thread, ThreadState,
 };
 pub use time::{monotonic, sleep, IntoTimeout, Timeout, TIMEOUT_MAX};
 pub use timer::Timer;

@@ -12,6 +12,7 @@ use crate::thread::{current_id, Blocked};
 use crate::time::{IntoTimeout, Timeout};
 use crate::trace::{self, Kind, ObjectKind};
 use core::fmt;
+use core::marker::PhantomData;
 use core::time::Duration;
 use std::sync::Arc;
 
@@ -22,17 +23,17 @@ pub struct RLock {
 
 struct RLockState {
     lock: ReentrantLock,
-    id: u32,
+    id: u64,
 }
 
 impl Observed for RLockState {
-    fn id(&self) -> u32 {
+    fn id(&self) -> u64 {
         self.id
     }
     fn kind(&self) -> ObjectKind {
         ObjectKind::RLock
     }
-    fn holders(&self) -> Vec<u32> {
+    fn holders(&self) -> Vec<u64> {
         match self.lock.owner() {
             0 => vec![],
             t => vec![t],
@@ -62,6 +63,9 @@ impl RLock {
 
     /// CPython's `acquire(blocking=True, timeout=-1)`: the owner re-enters at once; anyone
     /// else waits as for a [`crate::Lock`] (same argument rules and errors).
+    ///
+    /// With deadlock detection on, a wait without a timeout that would close a certain cycle
+    /// (only RLocks and joins on it) returns [`Error::Deadlock`] instead of waiting for ever.
     pub fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
         let timeout = check_blocking_args(
             blocking,
@@ -80,7 +84,7 @@ impl RLock {
     #[cold]
     fn enter_waiting(
         &self,
-        me: u32,
+        me: u64,
         count: u32,
         timeout: Timeout,
         what: &'static str,
@@ -91,7 +95,7 @@ impl RLock {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread(what));
         }
-        let blocked = Blocked::on(self.s.id)?;
+        let blocked = Blocked::on(self.s.id, timeout.duration().is_some())?;
         let entered = self.s.lock.enter_waiting(me, count, timeout.deadline());
         if entered.is_some() {
             blocked.succeeded();
@@ -129,7 +133,10 @@ impl RLock {
     /// `with rlock:` — acquires (re-entering if owned) and releases one level on drop.
     pub fn guard(&self) -> Result<RLockGuard<'_>, Error> {
         self.acquire(true, Timeout::FOREVER)?;
-        Ok(RLockGuard { lock: self })
+        Ok(RLockGuard {
+            lock: self,
+            _owner_thread: PhantomData,
+        })
     }
 
     /// Whether anyone holds it.
@@ -172,7 +179,7 @@ impl RLock {
     }
 
     /// This lock's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.s.id
     }
 }
@@ -189,10 +196,39 @@ impl fmt::Debug for RLock {
     }
 }
 
+/// Makes a guard `!Send` (and `!Sync`), like std's `MutexGuard`: it must be dropped on the
+/// thread that took the lock.
+pub(crate) type NotSend = PhantomData<*const ()>;
+
 /// Holds one level of an [`RLock`] until dropped.
+///
+/// It is neither `Send` nor `Sync`: an RLock has an owner, and only the owner may release it.
+/// Dropped on another thread, the release would fail with [`Error::NotOwner`] (a `Drop`
+/// cannot report it) and the lock would stay held for ever. So this does not compile:
+///
+/// ```compile_fail,E0277
+/// let lock = concurrency::RLock::new();
+/// let guard = lock.guard().unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(guard)); // the guard cannot move to another thread
+/// });
+/// ```
+///
+/// while releasing on the owner's thread does:
+///
+/// ```
+/// let lock = concurrency::RLock::new();
+/// let guard = lock.guard().unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(|| assert!(!lock.is_owned())); // other threads may look
+/// });
+/// drop(guard);
+/// assert!(!lock.locked());
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RLockGuard<'a> {
     lock: &'a RLock,
+    _owner_thread: NotSend,
 }
 
 impl Drop for RLockGuard<'_> {

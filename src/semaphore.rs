@@ -4,7 +4,6 @@
 use crate::algo::semaphore_word::SemaphoreWord;
 use crate::error::Error;
 use crate::inspect::{self, Observed};
-use crate::lock::check_blocking_args;
 use crate::sys::futex;
 use crate::thread::Blocked;
 use crate::time::{IntoTimeout, Timeout};
@@ -15,13 +14,13 @@ use std::sync::Arc;
 
 struct SemState {
     word: SemaphoreWord,
-    id: u32,
+    id: u64,
     /// `Some(initial)` for a BoundedSemaphore.
     bound: Option<u32>,
 }
 
 impl Observed for SemState {
-    fn id(&self) -> u32 {
+    fn id(&self) -> u64 {
         self.id
     }
     fn kind(&self) -> ObjectKind {
@@ -31,7 +30,7 @@ impl Observed for SemState {
             ObjectKind::Semaphore
         }
     }
-    fn holders(&self) -> Vec<u32> {
+    fn holders(&self) -> Vec<u64> {
         Vec::new()
     }
     fn value(&self) -> u64 {
@@ -75,14 +74,21 @@ impl Semaphore {
     }
 
     /// CPython's `acquire(blocking=True, timeout=None)`: takes a permit, waiting up to
-    /// `timeout` for one. Same argument rules as [`crate::Lock::acquire`].
+    /// `timeout` for one.
+    ///
+    /// * `blocking == false`: try once. *Any* timeout is then an [`Error::InvalidArgument`]
+    ///   ("can't specify timeout for non-blocking acquire"), `-1.0` included, as in CPython
+    ///   (SM-08): only "no timeout" (`None`, [`Timeout::FOREVER`]) is accepted. (Stricter than
+    ///   [`crate::Lock::acquire`], which accepts `-1.0` there.)
+    /// * `blocking == true`: the timeout follows [`IntoTimeout`]'s rules, as for a Lock.
     #[inline]
     pub fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
-        let timeout = check_blocking_args(
-            blocking,
-            timeout,
-            "can't specify timeout for non-blocking acquire",
-        )?;
+        if !blocking && timeout.is_given() {
+            return Err(Error::InvalidArgument(
+                "can't specify timeout for non-blocking acquire",
+            ));
+        }
+        let timeout = timeout.into_timeout()?;
         if self.try_take() {
             return Ok(true);
         }
@@ -111,7 +117,7 @@ impl Semaphore {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Semaphore::acquire"));
         }
-        let blocked = Blocked::on(self.s.id)?;
+        let blocked = Blocked::on(self.s.id, timeout.duration().is_some())?;
         match self.s.word.take_waiting(timeout.deadline()) {
             Some(left) => {
                 blocked.succeeded();
@@ -158,7 +164,7 @@ impl Semaphore {
     }
 
     /// This semaphore's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.s.id
     }
 }
@@ -204,7 +210,7 @@ impl BoundedSemaphore {
     }
 
     /// This semaphore's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.sem.trace_id()
     }
 }

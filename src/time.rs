@@ -44,6 +44,14 @@ pub trait IntoTimeout: Sized {
     fn into_queue_timeout(self) -> Result<Timeout, Error> {
         self.into_timeout()
     }
+
+    /// Whether this argument is a timeout at all, for the calls where giving one matters
+    /// (CPython's `timeout is not None` in `Semaphore.acquire`, where a non-blocking call with
+    /// a timeout is a `ValueError`). `None` and [`Timeout::FOREVER`] are no timeout; every
+    /// float is one, even `-1.0` (which is "forever" only to `Lock.acquire`).
+    fn is_given(&self) -> bool {
+        true
+    }
 }
 
 impl IntoTimeout for Timeout {
@@ -52,6 +60,10 @@ impl IntoTimeout for Timeout {
             Some(d) if d > TIMEOUT_MAX => Err(Error::Overflow("timeout value is too large")),
             _ => Ok(self),
         }
+    }
+
+    fn is_given(&self) -> bool {
+        *self != Timeout::FOREVER
     }
 }
 
@@ -64,6 +76,10 @@ impl IntoTimeout for Duration {
 impl IntoTimeout for Option<Duration> {
     fn into_timeout(self) -> Result<Timeout, Error> {
         Timeout(self).into_timeout()
+    }
+
+    fn is_given(&self) -> bool {
+        self.is_some()
     }
 }
 

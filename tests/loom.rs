@@ -90,12 +90,13 @@ mod internal {
 
 mod algo {
     pub(crate) use crate::{
-        event_word, fifo_core, fifo_list, fifo_ring, queue_core, raw_lock, reentrant_lock,
-        semaphore_word, wait_queue,
+        event_word, fifo_bound, fifo_core, fifo_list, fifo_ring, queue_core, raw_lock,
+        reentrant_lock, semaphore_word, wait_queue,
     };
 }
 
 use algo::event_word::EventWord;
+use algo::fifo_bound::Bound;
 use algo::fifo_core::FifoCore;
 use algo::fifo_list::{FifoList, PopFail};
 use algo::fifo_ring::FifoRing;
@@ -148,7 +149,7 @@ fn rlock_counts_levels_and_excludes() {
     loom::model(|| {
         let lock = Arc::new(ReentrantLock::new());
         let inside = Arc::new(AtomicU32::new(0));
-        let threads: Vec<_> = (1..=2u32)
+        let threads: Vec<_> = (1..=2u64)
             .map(|me| {
                 let (l, inside) = (lock.clone(), inside.clone());
                 thread::spawn(move || {
@@ -336,9 +337,9 @@ fn queue_shutdown_wakes_getter() {
     });
 }
 
-/// FIFO (lock-free list, two slots per block under loom): a producer puts three items into a
-/// queue of size 1, so it waits for room twice and the list switches blocks; the consumer
-/// waits for each item. Everything arrives once, in order, and nobody is left parked.
+/// FIFO (a ring of one slot): a producer puts three items into a queue of size 1, so it waits
+/// for room twice and the ring laps; the consumer waits for each item. Everything arrives
+/// once, in order, and nobody is left parked.
 #[test]
 fn fifo_put_waits_for_room_get_waits_for_item() {
     loom::model(|| {
@@ -362,9 +363,9 @@ fn fifo_put_waits_for_room_get_waits_for_item() {
 #[test]
 fn fifo_list_consumers_share_items_and_free_blocks() {
     loom::model(|| {
-        let list = Arc::new(FifoList::new(0));
+        let list = Arc::new(FifoList::new());
         for item in [1, 2, 3] {
-            assert!(list.push(item).is_ok());
+            assert!(list.push(item, |_| true).is_ok());
         }
         let other = list.clone();
         let taker = thread::spawn(move || {
@@ -391,14 +392,14 @@ fn fifo_list_consumers_share_items_and_free_blocks() {
 #[test]
 fn fifo_list_producers_race_a_consumer() {
     loom::model(|| {
-        let list = Arc::new(FifoList::new(0));
+        let list = Arc::new(FifoList::new());
         let a = list.clone();
         let pa = thread::spawn(move || {
-            assert!(a.push(10).is_ok());
-            assert!(a.push(11).is_ok());
+            assert!(a.push(10, |_| true).is_ok());
+            assert!(a.push(11, |_| true).is_ok());
         });
         let b = list.clone();
-        let pb = thread::spawn(move || assert!(b.push(20).is_ok()));
+        let pb = thread::spawn(move || assert!(b.push(20, |_| true).is_ok()));
         let mut got = Vec::new();
         if let Ok(item) = list.pop() {
             got.push(item);
@@ -446,11 +447,12 @@ fn fifo_join_and_shutdown_wake_waiters() {
 fn fifo_growing_maxsize_wakes_putter() {
     loom::model(|| {
         let q = Arc::new(FifoCore::new(2));
-        q.set_maxsize(1).unwrap();
+        q.set_maxsize(1);
         assert!(q.try_put(1).is_ok());
         let p = q.clone();
         let putter = thread::spawn(move || p.put_waiting(2, None).is_ok());
-        q.set_maxsize(2).unwrap();
+        thread::yield_now(); // lets the putter start (and park) before the change
+        q.set_maxsize(2);
         assert!(putter.join().unwrap());
         assert_eq!(q.len(), 2);
         assert_eq!(q.shutdown(true), [1, 2]);
@@ -464,7 +466,7 @@ fn fifo_growing_maxsize_wakes_putter() {
 fn fifo_list_bounded_put_waits_for_room() {
     loom::model(|| {
         let q = Arc::new(FifoCore::new(0));
-        q.set_maxsize(1).unwrap();
+        q.set_maxsize(1);
         let p = q.clone();
         let producer = thread::spawn(move || {
             for item in [1, 2, 3] {
@@ -484,7 +486,8 @@ fn fifo_list_bounded_put_waits_for_room() {
 fn fifo_ring_producers_and_consumers_race() {
     loom::model(|| {
         let ring = Arc::new(FifoRing::new(2));
-        assert!(ring.push(0).is_ok());
+        let unbounded = Bound::new(0);
+        assert!(ring.push(0, &unbounded).is_ok());
         let producers: Vec<_> = [1, 2]
             .into_iter()
             .map(|item| {
@@ -492,7 +495,7 @@ fn fifo_ring_producers_and_consumers_race() {
                 thread::spawn(move || {
                     let mut item = item;
                     loop {
-                        match r.push(item) {
+                        match r.push(item, &Bound::new(0)) {
                             Ok(()) => break,
                             Err((_, back)) => item = back,
                         }
@@ -521,6 +524,71 @@ fn fifo_ring_producers_and_consumers_race() {
         }
         all.sort_unstable();
         assert_eq!(all, [0, 1, 2]);
+    });
+}
+
+/// FIFO, the ring's move: a getter drains the ring (one slot) and waits while `maxsize` is
+/// raised past it, which moves later puts to the list; the put there wakes the getter, and
+/// the items come in order, whenever the getter re-checked.
+#[test]
+fn fifo_move_to_list_wakes_getter_in_order() {
+    loom::model(|| {
+        let q = Arc::new(FifoCore::new(1));
+        assert!(q.try_put(1).is_ok());
+        let c = q.clone();
+        let getter = thread::spawn(move || [c.get_waiting(None), c.get_waiting(None)]);
+        thread::yield_now(); // lets the getter start (see above)
+        q.set_maxsize(3);
+        assert!(q.try_put(2).is_ok());
+        assert_eq!(getter.join().unwrap(), [Ok(1), Ok(2)]);
+        assert_eq!((q.len(), q.unfinished()), (0, 2));
+    });
+}
+
+/// FIFO, the ring's move: a putter blocked on the full ring wakes when `maxsize` is raised
+/// past it and puts into the list; a bound lowered after the move still counts the item left
+/// in the ring.
+#[test]
+fn fifo_move_wakes_putter_and_counts_the_ring() {
+    loom::model(|| {
+        let q = Arc::new(FifoCore::new(1));
+        assert!(q.try_put(1).is_ok());
+        let p = q.clone();
+        let putter = thread::spawn(move || p.put_waiting(2, None).is_ok());
+        // Lets the putter start (and park): loom explores the interleavings from here.
+        thread::yield_now();
+        q.set_maxsize(2);
+        assert!(putter.join().unwrap());
+        q.set_maxsize(1);
+        assert_eq!(q.try_put(3), Err((PutFail::Full, 3)));
+        assert_eq!(q.try_get(), Ok(1));
+        assert_eq!(q.try_put(3), Err((PutFail::Full, 3)), "1 of 1, in the list");
+        assert_eq!(q.try_get(), Ok(2));
+        assert!(q.try_put(3).is_ok());
+    });
+}
+
+/// FIFO, the ring's move: `len` while a getter drains the ring and a putter fills the list is
+/// a true snapshot (read one store after the other, they once summed to more than `maxsize`).
+#[test]
+fn fifo_len_across_the_move_never_exceeds_maxsize() {
+    loom::model(|| {
+        let q = Arc::new(FifoCore::new(1));
+        assert!(q.try_put(1).is_ok());
+        q.set_maxsize(2);
+        let c = q.clone();
+        let getter = thread::spawn(move || assert_eq!(c.try_get(), Ok(1)));
+        let p = q.clone();
+        let putter = thread::spawn(move || {
+            assert!(p.try_put(2).is_ok());
+            let _ = p.try_put(3); // Full unless the get came first
+        });
+        // Lets the others start: loom explores the interleavings of `len` with them from here.
+        thread::yield_now();
+        let len = q.len();
+        assert!(len <= 2, "len {len} > maxsize 2");
+        getter.join().unwrap();
+        putter.join().unwrap();
     });
 }
 

@@ -47,8 +47,32 @@ fn put_retrying<S: Order<Item = u32>>(q: &BaseQueue<S>, rng: &mut Rng, mut x: u3
 /// Every item is received exactly once; with one consumer of a FIFO queue, each producer's
 /// items arrive in order.
 fn producers_consumers<S: Order<Item = u32>>(maxsize: usize, consumers: usize, fifo_order: bool) {
+    run_producers_consumers::<S>(maxsize, consumers, fifo_order, false)
+}
+
+/// The bounds a resizing thread picks from: below, at and past a small queue's first bound,
+/// unbounded, huge.
+const RESIZES: [usize; 7] = [1, 2, 3, 8, 64, 0, usize::MAX];
+
+/// [`producers_consumers`], with `resize`: a thread changes `maxsize` at random meanwhile.
+fn run_producers_consumers<S: Order<Item = u32>>(
+    maxsize: usize,
+    consumers: usize,
+    fifo_order: bool,
+    resize: bool,
+) {
     chaos();
     let q = Arc::new(BaseQueue::<S>::new(maxsize));
+    let stop = Arc::new(AtomicBool::new(false));
+    let resizer = resize.then(|| {
+        let (q, stop) = (q.clone(), stop.clone());
+        start("resizer".into(), 777, move |rng| {
+            while !stop.load(SeqCst) {
+                q.set_maxsize(RESIZES[rng.below(RESIZES.len() as u32) as usize]);
+                std::thread::sleep(Duration::from_micros(u64::from(rng.below(300))));
+            }
+        })
+    });
     let received = Arc::new(Mutex::new(Vec::new()));
     let producers: Vec<Thread> = (0..PRODUCERS)
         .map(|p| {
@@ -56,7 +80,7 @@ fn producers_consumers<S: Order<Item = u32>>(maxsize: usize, consumers: usize, f
             start(format!("producer-{p}"), p as u32, move |rng| {
                 for i in 0..PER_PRODUCER {
                     put_retrying(&q, rng, item(p, i));
-                    if maxsize > 0 {
+                    if maxsize > 0 && !resize {
                         assert!(q.qsize() <= maxsize, "more items than maxsize");
                     }
                 }
@@ -96,6 +120,8 @@ fn producers_consumers<S: Order<Item = u32>>(maxsize: usize, consumers: usize, f
         })
         .collect();
     join_all(&producers);
+    stop.store(true, SeqCst);
+    join_all(resizer.as_slice());
     let qq = q.clone();
     let joiner = start("joiner".into(), 999, move |_| qq.join().unwrap());
     join_all(&[joiner]);
@@ -133,6 +159,21 @@ fn bounded_priority_every_item_once() {
 #[test]
 fn maxsize_one_every_item_once() {
     producers_consumers::<Fifo<u32>>(1, CONSUMERS, false);
+}
+
+#[test]
+fn resized_fifo_every_item_once() {
+    run_producers_consumers::<Fifo<u32>>(3, CONSUMERS, false, true);
+}
+
+#[test]
+fn resized_fifo_one_consumer_keeps_each_producers_order() {
+    run_producers_consumers::<Fifo<u32>>(2, 1, true, true);
+}
+
+#[test]
+fn resized_lifo_every_item_once() {
+    run_producers_consumers::<Lifo<u32>>(2, CONSUMERS, false, true);
 }
 
 #[test]

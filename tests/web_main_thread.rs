@@ -92,3 +92,11 @@ mod web_sys_free {
         pub fn set_timeout(this: &Global, f: &js_sys::Function, ms: i32) -> JsValue;
     }
 }
+
+/// The pooled worker's loop, exported for the bridge, refuses the page's main thread with an
+/// error instead of freezing the tab.
+#[wasm_bindgen_test]
+fn worker_main_refuses_the_main_thread() {
+    let refused = concurrency::web::worker_main();
+    assert!(refused.is_err(), "worker_main() on the page must refuse");
+}

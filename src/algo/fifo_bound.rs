@@ -19,7 +19,8 @@ use crate::primitive::{AtomicU64, AtomicUsize, Ordering::*};
 pub(crate) struct Bound {
     /// Read by every put, written rarely: on cache lines of its own.
     limit: Padded<AtomicU64>,
-    /// 0: unbounded.
+    /// 0: unbounded (CPython's `maxsize <= 0`). Any value, changeable at any time: nothing is
+    /// allocated for it.
     maxsize: AtomicUsize,
     /// Orders `set` with a parking putter's re-check (see `has_room`).
     changes: Mutex<()>,
@@ -47,7 +48,9 @@ impl Bound {
         if maxsize == 0 {
             self.limit.store(u64::MAX, SeqCst);
         } else {
-            let limit = head() + maxsize as u64;
+            // Saturating: a huge bound (`usize::MAX`) after gets must not wrap below the
+            // count of puts (it did: a panic in debug; in release, Full on an empty queue).
+            let limit = head().saturating_add(maxsize as u64);
             self.limit.store(limit, SeqCst); // P2
             if count >= limit {
                 return false;
@@ -70,13 +73,16 @@ impl Bound {
         maxsize == 0 || len < maxsize as u64
     }
 
+    #[inline]
     pub(crate) fn maxsize(&self) -> usize {
         self.maxsize.load(Relaxed)
     }
 
-    /// Changes the bound; the next put re-checks it against the head.
-    pub(crate) fn set(&self, maxsize: usize) {
+    /// Changes the bound, after `before` (run under the same lock, so changes and their side
+    /// effects are serialized); the next put re-checks it against the head.
+    pub(crate) fn set(&self, maxsize: usize, before: impl FnOnce()) {
         let _ordered = self.changes.lock();
+        before();
         self.maxsize.store(maxsize, SeqCst); // S1
         self.limit.store(0, SeqCst); // S2
     }

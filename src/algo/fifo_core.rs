@@ -1,8 +1,23 @@
-//! `Queue`'s (FIFO) state machine without a mutex: the items in a lock-free store (the ring of
-//! `fifo_ring.rs` when bounded, the list of blocks of `fifo_list.rs` when not), an atomic count
-//! of unfinished tasks, and three wait queues (getters waiting for an item, putters for room,
-//! joiners for every task done). Same contract as `queue_core.rs`, which LIFO and priority
-//! order keep.
+//! `Queue`'s (FIFO) state machine without a mutex: the items in lock-free stores, the bound
+//! (`fifo_bound.rs`), an atomic count of unfinished tasks, and three wait queues (getters
+//! waiting for an item, putters for room, joiners for every task done). Same contract as
+//! `queue_core.rs`, which LIFO and priority order keep.
+//!
+//! Nothing is allocated for `maxsize`, and it may change to any value at any time (CPython):
+//!
+//! | created with                     | items in                                             |
+//! |----------------------------------|------------------------------------------------------|
+//! | 0 (unbounded), or a bound whose  | the list of blocks (`fifo_list.rs`), which grows and |
+//! | ring would pass `RING_BYTES`     | shrinks with the items held                          |
+//! | a small bound                    | a ring of that many slots (`fifo_ring.rs`, about     |
+//! |                                  | twice the list's bounded MPMC throughput) until the  |
+//! |                                  | bound is raised past it or made 0: then the ring is  |
+//! |                                  | *moved* (its tail frozen), later puts go to the      |
+//! |                                  | list, and gets drain the ring before the list        |
+//!
+//! Every count the bound compares runs over the whole queue: items put are the ring's (fixed
+//! once moved) plus the list's, items taken likewise, so a bound lowered after the move still
+//! counts what is left in the ring.
 //!
 //! A getter parks at once, without spinning first: measured while building this
 //! (`benches/queue.rs`), a getter that spins or yields keeps producer and consumer in lock-step
@@ -31,33 +46,32 @@
 //! uncounts it; a waiter that leaves by itself (timeout, or the re-check found what it wanted)
 //! uncounts itself only if it was still in the queue. (`tests/loom.rs` checks this under all
 //! interleavings of small models.)
+//!
+//! Across the move: a getter's re-check is a read-modify-write of the ring's tail and, if that
+//! shows the move, of the list's. A put that found the ring moved read its tail (Acquire) after
+//! `move_out`'s read-modify-write, which came after any getter's re-check that missed the move:
+//! so that getter's A happens-before the put's Y, as above. (Putters re-check both heads.)
 
 use super::spin::Backoff;
+use crate::algo::fifo_bound::Bound;
 use crate::algo::fifo_list::{FifoList, Padded, PopFail, PushFail};
 use crate::algo::fifo_ring::FifoRing;
-use crate::algo::queue_core::{GetFail, PutFail};
+use crate::algo::queue_core::{saturate, GetFail, PutFail};
 use crate::algo::wait_queue::{wake, WaitQueue};
 use crate::primitive::{AtomicU32, AtomicU64, Ordering::*};
 use crate::time::Deadline;
 
-/// Where the items are: a bounded queue gets a ring of `maxsize` slots, an unbounded one the
-/// list of blocks (one branch per call, always taken the same way for a queue).
-enum Items<T> {
-    List(FifoList<T>),
-    Ring(FifoRing<T>),
-}
-
-macro_rules! on_items {
-    ($items:expr, $store:ident => $call:expr) => {
-        match $items {
-            Items::List($store) => $call,
-            Items::Ring($store) => $call,
-        }
-    };
-}
+/// A ring is used only while its slots take at most this many bytes: a small, fixed cost
+/// paid up front, as a bounded channel's buffer (measured: 1024 `u64`s, 16 KiB, is where
+/// the ring doubles bounded MPMC throughput; `benches/queue.rs`).
+pub(crate) const RING_BYTES: usize = 32 * 1024;
 
 pub struct FifoCore<T> {
-    items: Items<T>,
+    /// The first store of a queue created with a small bound; once moved, only drained.
+    ring: Option<FifoRing<T>>,
+    /// Every other queue's store, and a ring's queue's after the move.
+    list: FifoList<T>,
+    bound: Bound,
     /// Written by every `task_done`: on its own lines, away from what puts and gets read.
     done: Padded<AtomicU64>,
     /// Read by every put or get, written only around a park.
@@ -71,12 +85,13 @@ pub struct FifoCore<T> {
 
 impl<T> FifoCore<T> {
     pub(crate) fn new(maxsize: usize) -> FifoCore<T> {
+        let ring_fits = maxsize
+            .checked_mul(FifoRing::<T>::SLOT_BYTES)
+            .is_some_and(|bytes| bytes <= RING_BYTES);
         FifoCore {
-            items: if maxsize == 0 {
-                Items::List(FifoList::new(0))
-            } else {
-                Items::Ring(FifoRing::new(maxsize))
-            },
+            ring: (maxsize > 0 && ring_fits).then(|| FifoRing::new(maxsize)),
+            list: FifoList::new(),
+            bound: Bound::new(maxsize),
             done: Padded(AtomicU64::new(0)),
             getters: AtomicU32::new(0),
             putters: AtomicU32::new(0),
@@ -90,7 +105,16 @@ impl<T> FifoCore<T> {
     /// Puts without waiting.
     #[inline]
     pub(crate) fn try_put(&self, item: T) -> Result<(), (PutFail, T)> {
-        match on_items!(&self.items, items => items.push(item)) {
+        let pushed = match &self.ring {
+            Some(ring) => match ring.push(item, &self.bound) {
+                Err((PushFail::Moved, item)) => self.push_after_move(ring, item),
+                pushed => pushed,
+            },
+            None => self
+                .list
+                .push(item, |puts| self.bound.admits(puts, || self.list.taken())),
+        };
+        match pushed {
             Ok(()) => {
                 // Y (the push's claim was X).
                 if self.getters.load(Relaxed) > 0 {
@@ -100,12 +124,62 @@ impl<T> FifoCore<T> {
             }
             Err((why, item)) => Err((
                 match why {
-                    PushFail::Full => PutFail::Full,
+                    PushFail::Full | PushFail::Moved => PutFail::Full,
                     PushFail::Closed => PutFail::ShutDown,
                 },
                 item,
             )),
         }
+    }
+
+    /// Puts into the list once the ring is moved, counting over both (the ring's items come
+    /// first; its count of puts is fixed now).
+    fn push_after_move(&self, ring: &FifoRing<T>, item: T) -> Result<(), (PushFail, T)> {
+        let before = ring.put_count();
+        self.list.push(item, |puts| {
+            self.bound
+                .admits(before + puts, || ring.taken() + self.list.taken())
+        })
+    }
+
+    /// Takes the oldest item: the ring's first, until it is moved and drained.
+    #[inline]
+    fn pop(&self) -> Result<T, PopFail> {
+        match &self.ring {
+            Some(ring) => match ring.pop() {
+                Err(PopFail::Moved) => self.list.pop(),
+                popped => popped,
+            },
+            None => self.list.pop(),
+        }
+    }
+
+    /// For a getter about to park (B): an item, or shut down? Read-modify-writes of the tail
+    /// puts claim on (both tails once the ring is moved).
+    fn has_item_or_closed(&self) -> bool {
+        if let Some(ring) = &self.ring {
+            let look = ring.look();
+            if look.item || (look.closed && !look.moved) {
+                return true;
+            }
+            if !look.moved {
+                return false;
+            }
+        }
+        self.list.has_item_or_closed()
+    }
+
+    /// For a putter about to park (B): room, or shut down? Read-modify-writes of both ends of
+    /// each store, and the bound read under its lock (ordered with `set_maxsize`).
+    fn has_room_or_closed(&self) -> bool {
+        let mut ends = self.list.ends();
+        if let Some(ring) = &self.ring {
+            let more = ring.ends();
+            ends.puts += more.puts;
+            ends.taken += more.taken;
+            ends.closed |= more.closed;
+        }
+        ends.closed || self.bound.has_room(ends.puts.saturating_sub(ends.taken))
     }
 
     /// Puts, waiting for room until `deadline` (`None`: forever). The caller may block.
@@ -134,10 +208,15 @@ impl<T> FifoCore<T> {
             }
             self.putters.fetch_add(1, Relaxed); // A
             let me = self.not_full.enqueue();
-            if on_items!(&self.items, items => items.has_room_or_closed()) {
+            if self.has_room_or_closed() {
                 // B found room: try again (if a waker took us meanwhile, it uncounted us).
                 if self.not_full.cancel(&me) {
                     self.putters.fetch_sub(1, Relaxed);
+                }
+                // Room seen here and Full seen by the put can alternate while other putters
+                // take the room (or the bound keeps changing): the timeout still ends this.
+                if deadline.is_some_and(|d| d.remaining().is_none()) {
+                    return self.try_put(item);
                 }
                 continue;
             }
@@ -152,7 +231,7 @@ impl<T> FifoCore<T> {
     /// Gets without waiting: ShutDown wins over Empty once the queue is shut down and empty.
     #[inline]
     pub(crate) fn try_get(&self) -> Result<T, GetFail> {
-        match on_items!(&self.items, items => items.pop()) {
+        match self.pop() {
             Ok(item) => {
                 // Y for putters (the pop's claim of the head was X).
                 if self.putters.load(Relaxed) > 0 {
@@ -160,7 +239,7 @@ impl<T> FifoCore<T> {
                 }
                 Ok(item)
             }
-            Err(PopFail::Empty) => Err(GetFail::Empty),
+            Err(PopFail::Empty | PopFail::Moved) => Err(GetFail::Empty),
             Err(PopFail::Closed) => Err(GetFail::ShutDown),
         }
     }
@@ -174,7 +253,7 @@ impl<T> FifoCore<T> {
             }
             self.getters.fetch_add(1, Relaxed); // A
             let me = self.not_empty.enqueue();
-            if on_items!(&self.items, items => items.has_item_or_closed()) {
+            if self.has_item_or_closed() {
                 // B
                 if self.not_empty.cancel(&me) {
                     self.getters.fetch_sub(1, Relaxed);
@@ -206,7 +285,8 @@ impl<T> FifoCore<T> {
     /// Items put so far (each counted by the claim of its slot, before any get can see it, so
     /// a `task_done` for an item got always finds it counted).
     fn puts(&self) -> u64 {
-        on_items!(&self.items, items => items.put_count())
+        let ring = self.ring.as_ref().map_or(0, FifoRing::put_count);
+        ring + self.list.put_count()
     }
 
     /// One task finished. `None` (and nothing changed) if none was unfinished.
@@ -222,7 +302,7 @@ impl<T> FifoCore<T> {
         if left == 0 && self.joiners.load(Relaxed) > 0 {
             self.wake_all(&self.all_done, &self.joiners);
         }
-        Some(left as usize)
+        Some(saturate(left))
     }
 
     /// Whether every task is done now.
@@ -250,10 +330,15 @@ impl<T> FifoCore<T> {
     /// also drains the queue now (counting each drained item as done); the items are returned
     /// so the caller drops them. Wakes every waiter to re-check.
     pub(crate) fn shutdown(&self, immediate: bool) -> Vec<T> {
-        on_items!(&self.items, items => items.close());
+        // The ring first: once the list is closed too (what `is_shutdown` reads), every put
+        // fails.
+        if let Some(ring) = &self.ring {
+            ring.close();
+        }
+        self.list.close();
         let mut drained = Vec::new();
         if immediate {
-            while let Ok(item) = on_items!(&self.items, items => items.pop()) {
+            while let Ok(item) = self.pop() {
                 drained.push(item);
             }
             // Dropped items count as done (an RMW like task_done's); joiners re-check.
@@ -266,33 +351,56 @@ impl<T> FifoCore<T> {
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {
-        on_items!(&self.items, items => items.is_closed())
+        self.list.is_closed()
     }
 
+    /// How many items (a snapshot). With a ring, the counts of both stores are read until the
+    /// puts and the ring's takes are seen unchanged around the read of the list's takes: then
+    /// all four held at that moment. (Summing the two stores' own snapshots, taken one after
+    /// the other, could count an item got from the ring and then one put into the list both,
+    /// and say more than `maxsize`.)
     pub(crate) fn len(&self) -> usize {
-        on_items!(&self.items, items => items.len())
+        let Some(ring) = &self.ring else {
+            return self.list.len();
+        };
+        loop {
+            let puts = ring.put_count() + self.list.put_count();
+            let ring_taken = ring.taken();
+            let taken = ring_taken + self.list.taken();
+            if ring.put_count() + self.list.put_count() == puts && ring.taken() == ring_taken {
+                return saturate(puts.saturating_sub(taken));
+            }
+        }
     }
 
     pub(crate) fn maxsize(&self) -> usize {
-        on_items!(&self.items, items => items.maxsize())
+        self.bound.maxsize()
     }
 
-    /// Changes the bound (CPython lets `maxsize` be assigned). Putters re-check. A bounded
-    /// queue's ring cannot grow: `Err(capacity)` (nothing changed) for 0 or more than that.
-    pub(crate) fn set_maxsize(&self, maxsize: usize) -> Result<(), usize> {
-        match &self.items {
-            Items::List(list) => list.set_maxsize(maxsize),
-            Items::Ring(ring) if (1..=ring.capacity_limit()).contains(&maxsize) => {
-                ring.set_maxsize(maxsize)
+    /// Changes the bound, to any value at any time (CPython lets `maxsize` be assigned; 0 is
+    /// unbounded). Putters re-check.
+    pub(crate) fn set_maxsize(&self, maxsize: usize) {
+        self.bound.set(maxsize, || {
+            // Serialized with other changes: the ring cannot hold a larger bound (nor none),
+            // so it is moved, for good, before the new bound shows.
+            if let Some(ring) = &self.ring {
+                if maxsize == 0 || maxsize > ring.slot_count() {
+                    ring.move_out();
+                }
             }
-            Items::Ring(ring) => return Err(ring.capacity_limit()),
-        }
+        });
         self.wake_all(&self.not_full, &self.putters);
-        Ok(())
+    }
+
+    /// Whether the items are in a ring that was not moved (for tests).
+    #[cfg(test)]
+    pub(crate) fn in_ring(&self) -> bool {
+        self.ring.as_ref().is_some_and(|ring| !ring.is_moved())
     }
 
     pub(crate) fn unfinished(&self) -> usize {
         let done = self.done.load(Acquire);
-        self.puts().saturating_sub(done) as usize
+        // 64-bit counts: on a 32-bit target more tasks than a usize holds saturate.
+        saturate(self.puts().saturating_sub(done))
     }
 }

@@ -1,5 +1,16 @@
 //! The store behind `Queue` (FIFO) and `SimpleQueue`: an unbounded lock-free list of blocks,
-//! with an optional, changeable bound and a one-way close.
+//! with a one-way close. A push asks its caller whether it may go in (`fifo_core.rs` keeps the
+//! changeable bound, `fifo_bound.rs`); storage grows and shrinks with the items held.
+//!
+//! The design follows crossbeam-channel's unbounded "list" flavor
+//! (<https://github.com/crossbeam-rs/crossbeam>, `crossbeam-channel/src/flavors/list.rs`):
+//! positions counted in laps of a block's slots plus one, the `WRITTEN`/`READ`/`DESTROY` slot
+//! bits, and the hand-over of a block's freeing to a reader still busy in it. Adapted here: a
+//! closed mark in the tail's bit 0, emptied blocks kept for reuse, a consumer's cached view of
+//! the tail, the caller's bound check inside the claim loop, and loom's cell API. crossbeam is
+//! Copyright (c) 2019 The Crossbeam Project Developers, licensed under MIT OR Apache-2.0
+//! (<https://github.com/crossbeam-rs/crossbeam/blob/master/LICENSE-MIT>,
+//! <https://github.com/crossbeam-rs/crossbeam/blob/master/LICENSE-APACHE>).
 //!
 //! Why not one mutex over a `VecDeque` (as CPython, and as `queue_core.rs` still does for LIFO
 //! and priority order)? With a producer and a consumer on two cores, every put and every get
@@ -29,12 +40,11 @@
 //! the last slot starts, and hands the job over (`DESTROY`) to any reader still busy. No
 //! producer touches a block after setting its slot's `WRITTEN`.
 //!
-//! Positions are 64-bit on every target (wasm32 too), so they never wrap. An optional bound is
-//! kept by `fifo_bound.rs`. What this list does *not* give: fairness between producers, or
+//! Positions are 64-bit on every target (wasm32 too), so they never wrap. What this list does
+//! *not* give: fairness between producers, or
 //! lock-freedom for a consumer whose producer is preempted mid-put (it waits for that slot, as
 //! in every array-of-slots queue).
 
-use super::fifo_bound::Bound;
 use super::spin::Backoff;
 use crate::primitive::{AtomicPtr, AtomicU32, AtomicU64, Ordering::*, UnsafeCell};
 use core::mem::MaybeUninit;
@@ -125,6 +135,8 @@ struct End<T> {
 pub(crate) enum PushFail {
     Full,
     Closed,
+    /// The ring only (`fifo_ring.rs`): its items moved on to a list; put there.
+    Moved,
 }
 
 /// Why a pop found nothing.
@@ -133,12 +145,24 @@ pub(crate) enum PopFail {
     Empty,
     /// Empty, and closed: it stays empty.
     Closed,
+    /// The ring only: empty for good, its later items are in the list.
+    Moved,
+}
+
+/// Both ends of a store, read with read-modify-writes (so ordered with every claim and with
+/// `close`) by a waiter about to park.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ends {
+    /// Items ever put (claimed slots included).
+    pub(crate) puts: u64,
+    /// Items ever taken (claimed slots included).
+    pub(crate) taken: u64,
+    pub(crate) closed: bool,
 }
 
 pub(crate) struct FifoList<T> {
     head: End<T>,
     tail: End<T>,
-    bound: Bound,
     /// Emptied blocks kept for reuse: a block per `SLOTS` items would otherwise be allocated
     /// by a producer and freed by a consumer, a costly pairing for allocators (a producer
     /// running ahead has many blocks in flight). Each entry is null or owns one block.
@@ -153,7 +177,7 @@ unsafe impl<T: Send> Sync for FifoList<T> {}
 unsafe impl<T: Send> Send for FifoList<T> {}
 
 impl<T> FifoList<T> {
-    pub(crate) fn new(maxsize: usize) -> FifoList<T> {
+    pub(crate) fn new() -> FifoList<T> {
         let first = Box::into_raw(Block::new());
         FifoList {
             head: End {
@@ -167,12 +191,14 @@ impl<T> FifoList<T> {
                 tail_seen: AtomicU64::new(0),
             },
             spares: Padded(core::array::from_fn(|_| AtomicPtr::new(ptr::null_mut()))),
-            bound: Bound::new(maxsize),
         }
     }
 
-    /// Appends `item`, unless the list is closed or (bounded) full. Never waits for long.
-    pub(crate) fn push(&self, item: T) -> Result<(), (PushFail, T)> {
+    /// Appends `item`, unless the list is closed or `admits` refuses it (Full). `admits` gets
+    /// the count of items put before this one (exact: it is asked again for every position
+    /// tried) and reads [`FifoList::taken`] if it needs the other end. Never waits for long.
+    #[inline]
+    pub(crate) fn push(&self, item: T, admits: impl Fn(u64) -> bool) -> Result<(), (PushFail, T)> {
         let mut backoff = Backoff::new();
         let mut spare: Option<Box<Block<T>>> = None;
         loop {
@@ -186,10 +212,7 @@ impl<T> FifoList<T> {
                 backoff.snooze(); // the last slot's producer is linking the next block
                 continue;
             }
-            if !self
-                .bound
-                .admits(count(position), || count(self.head.index.load(Acquire)))
-            {
+            if !admits(count(position)) {
                 return Err((PushFail::Full, item));
             }
             if offset + 1 == SLOTS && spare.is_none() {
@@ -376,16 +399,22 @@ impl<T> FifoList<T> {
         tail & CLOSED != 0 || self.head.index.load(Acquire) != tail >> SHIFT
     }
 
-    /// For a putter about to park: is there room, or is the list closed? Read-modify-writes of
-    /// both ends, ordered with every consumer's claim and with `close`, and the bound read
-    /// under `bound`, ordered with `set_maxsize`.
-    pub(crate) fn has_room_or_closed(&self) -> bool {
+    /// For a putter about to park: both ends and the closed mark, by read-modify-writes,
+    /// ordered with every consumer's claim (and producer's) and with `close`.
+    pub(crate) fn ends(&self) -> Ends {
         let head = self.head.index.fetch_add(0, AcqRel);
         let tail = self.tail.index.fetch_add(0, AcqRel);
-        tail & CLOSED != 0
-            || self
-                .bound
-                .has_room(count(tail >> SHIFT).saturating_sub(count(head)))
+        Ends {
+            puts: count(tail >> SHIFT),
+            taken: count(head),
+            closed: tail & CLOSED != 0,
+        }
+    }
+
+    /// How many items were ever taken (claimed slots included): for a caller's bound check.
+    #[inline]
+    pub(crate) fn taken(&self) -> u64 {
+        count(self.head.index.load(Acquire))
     }
 
     /// How many items were ever put (claimed slots included).
@@ -399,18 +428,10 @@ impl<T> FifoList<T> {
             let tail = self.tail.index.load(Acquire);
             let head = self.head.index.load(Acquire);
             if self.tail.index.load(Acquire) == tail {
-                return count(tail >> SHIFT).saturating_sub(count(head)) as usize;
+                let len = count(tail >> SHIFT).saturating_sub(count(head));
+                return usize::try_from(len).unwrap_or(usize::MAX);
             }
         }
-    }
-
-    pub(crate) fn maxsize(&self) -> usize {
-        self.bound.maxsize()
-    }
-
-    /// Changes the bound; the next push re-checks it against the head.
-    pub(crate) fn set_maxsize(&self, maxsize: usize) {
-        self.bound.set(maxsize);
     }
 }
 

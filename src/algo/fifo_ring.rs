@@ -1,14 +1,17 @@
-//! The store behind a bounded `Queue` (`maxsize > 0` at creation): a ring of `capacity` slots,
-//! each with a stamp that says whose turn it is (D. Vyukov's bounded queue, as in crossbeam's
-//! `ArrayQueue`), a one-way close, and a bound that may be lowered below the capacity.
+//! The first store of a `Queue` created with a small bound (`fifo_core.rs` decides): a ring of
+//! `capacity` slots, each with a stamp that says whose turn it is (D. Vyukov's bounded queue,
+//! as in crossbeam's `ArrayQueue`), a one-way close, and a one-way *move*: once the bound is
+//! raised past the capacity (or made unbounded), `move_out` freezes the tail, every later push
+//! fails with `Moved` (the caller puts into its list instead) and the ring is only drained.
+//! Below the capacity, the caller's bound (`fifo_bound.rs`) is checked too.
 //!
-//! Why a ring beside the list of `fifo_list.rs`? The ring never allocates, and a consumer
-//! takes a slot only once its item is written (the stamp says so): when producer and consumer
-//! work on neighbouring slots, neither waits on the other mid-operation. Measured side by side
-//! (`benches/queue.rs`), it is what brings a bounded queue near crossbeam's bounded channel.
+//! Why a ring beside the list of `fifo_list.rs`? The ring never allocates after its creation,
+//! and a consumer takes a slot only once its item is written (the stamp says so): when producer
+//! and consumer work on neighbouring slots, neither waits on the other mid-operation. Measured
+//! side by side (`benches/queue.rs`), bounded MPMC ran at about twice the list's throughput.
 //!
 //! Positions are `lap * ONE_LAP + index` (64-bit, so they never wrap); the tail also carries
-//! `CLOSED`. Slot `index`'s stamp:
+//! `CLOSED` and `MOVED`. Slot `index`'s stamp:
 //!
 //! | stamp                       | meaning                                               |
 //! |-----------------------------|-------------------------------------------------------|
@@ -23,13 +26,24 @@
 //! being filled or emptied right now, in which case the caller waits a moment.
 
 use super::fifo_bound::Bound;
-use super::fifo_list::{Padded, PopFail, PushFail};
+use super::fifo_list::{Ends, Padded, PopFail, PushFail};
 use super::spin::Backoff;
 use crate::primitive::{AtomicU64, Ordering::*, UnsafeCell};
 use core::mem::MaybeUninit;
 
-/// The tail's closed mark: above every index.
+/// The tail's closed mark: above every position.
 const CLOSED: u64 = 1 << 62;
+/// The tail's moved mark (frozen: later items go to the caller's list).
+const MOVED: u64 = 1 << 61;
+/// The marks a tail may carry.
+const MARKS: u64 = CLOSED | MOVED;
+
+/// What a getter about to park sees in the ring ([`FifoRing::look`]).
+pub(crate) struct Look {
+    pub(crate) item: bool,
+    pub(crate) closed: bool,
+    pub(crate) moved: bool,
+}
 
 struct Slot<T> {
     stamp: AtomicU64,
@@ -42,8 +56,6 @@ pub(crate) struct FifoRing<T> {
     slots: Box<[Slot<T>]>,
     /// Positions per lap: a power of two above the capacity.
     one_lap: u64,
-    /// Set only when `maxsize` is lowered below the capacity.
-    bound: Bound,
 }
 
 // SAFETY: each `T` moves from the producer that wrote its slot to the one consumer that claimed
@@ -53,6 +65,9 @@ unsafe impl<T: Send> Sync for FifoRing<T> {}
 unsafe impl<T: Send> Send for FifoRing<T> {}
 
 impl<T> FifoRing<T> {
+    /// The bytes one slot takes (the caller sizes rings by it).
+    pub(crate) const SLOT_BYTES: usize = core::mem::size_of::<Slot<T>>();
+
     /// A ring of `capacity` slots (at least 1).
     pub(crate) fn new(capacity: usize) -> FifoRing<T> {
         let capacity = capacity.max(1);
@@ -66,12 +81,16 @@ impl<T> FifoRing<T> {
                 })
                 .collect(),
             one_lap: (capacity as u64 + 1).next_power_of_two(),
-            bound: Bound::new(capacity),
         }
     }
 
     fn capacity(&self) -> u64 {
         self.slots.len() as u64
+    }
+
+    /// How many slots: the most items it holds.
+    pub(crate) fn slot_count(&self) -> usize {
+        self.slots.len()
     }
 
     /// The position after `position`.
@@ -97,18 +116,30 @@ impl<T> FifoRing<T> {
         &self.slots[(position & (self.one_lap - 1)) as usize]
     }
 
-    /// Appends `item`, unless the ring is closed or full. Never waits for long.
-    pub(crate) fn push(&self, item: T) -> Result<(), (PushFail, T)> {
+    /// Appends `item`, unless the ring is closed, moved, full, or `bound` (when below the
+    /// capacity) refuses it. Never waits for long.
+    #[inline]
+    pub(crate) fn push(&self, item: T, bound: &Bound) -> Result<(), (PushFail, T)> {
         let mut backoff = Backoff::new();
         let mut tail = self.tail.load(Relaxed);
         loop {
-            if tail & CLOSED != 0 {
-                return Err((PushFail::Closed, item));
+            if tail & MARKS != 0 {
+                // Acquire: a pusher sent on to the list sees what `move_out` published, and a
+                // getter that counted itself before the move (`fifo_core.rs`).
+                let tail = self.tail.load(Acquire);
+                return Err((
+                    if tail & MOVED != 0 {
+                        PushFail::Moved
+                    } else {
+                        PushFail::Closed
+                    },
+                    item,
+                ));
             }
-            if self.bound.maxsize() < self.slots.len()
-                && !self
-                    .bound
-                    .admits(self.count(tail), || self.count(self.head.load(Acquire)))
+            // The bound counts only while it is below the capacity (0 < maxsize < slots); a
+            // larger one (or 0) is seen here only just before `move_out` marks the tail.
+            if bound.maxsize().wrapping_sub(1) < self.slots.len() - 1
+                && !bound.admits(self.count(tail), || self.taken())
             {
                 return Err((PushFail::Full, item));
             }
@@ -146,6 +177,7 @@ impl<T> FifoRing<T> {
     }
 
     /// Takes the oldest item.
+    #[inline]
     pub(crate) fn pop(&self) -> Result<T, PopFail> {
         let mut backoff = Backoff::new();
         let mut head = self.head.load(Relaxed);
@@ -171,8 +203,10 @@ impl<T> FifoRing<T> {
             } else if stamp == head {
                 // Nothing written here yet: empty, unless a put has claimed it and is writing.
                 let tail = self.tail.load(Acquire);
-                if tail & !CLOSED == head {
-                    return Err(if tail & CLOSED != 0 {
+                if tail & !MARKS == head {
+                    return Err(if tail & MOVED != 0 {
+                        PopFail::Moved
+                    } else if tail & CLOSED != 0 {
                         PopFail::Closed
                     } else {
                         PopFail::Empty
@@ -192,63 +226,70 @@ impl<T> FifoRing<T> {
         self.tail.fetch_or(CLOSED, AcqRel) & CLOSED == 0
     }
 
-    pub(crate) fn is_closed(&self) -> bool {
-        self.tail.load(Acquire) & CLOSED != 0
+    /// Freezes the tail: every later push fails with `Moved`, and once the items in are taken,
+    /// every pop does too. One-way; the caller serializes it with its bound's changes.
+    pub(crate) fn move_out(&self) {
+        self.tail.fetch_or(MOVED, AcqRel);
     }
 
-    /// For a getter about to park: an item (or a claimed slot about to be one), or closed? A
-    /// read-modify-write of the tail, ordered with every producer's claim (`fifo_core.rs`).
-    pub(crate) fn has_item_or_closed(&self) -> bool {
-        let tail = self.tail.fetch_add(0, AcqRel);
-        tail & CLOSED != 0 || self.head.load(Acquire) != tail
+    /// Whether `move_out` was called.
+    #[cfg(test)]
+    pub(crate) fn is_moved(&self) -> bool {
+        self.tail.load(Acquire) & MOVED != 0
     }
 
-    /// For a putter about to park: room, or closed? Read-modify-writes of both ends.
-    pub(crate) fn has_room_or_closed(&self) -> bool {
-        let head = self.head.fetch_add(0, AcqRel);
+    /// For a getter about to park: is there an item (or a claimed slot about to be one), and
+    /// is the ring closed or moved? A read-modify-write of the tail, ordered with every
+    /// producer's claim and with `close` and `move_out` (`fifo_core.rs`).
+    pub(crate) fn look(&self) -> Look {
         let tail = self.tail.fetch_add(0, AcqRel);
-        tail & CLOSED != 0 || {
-            let len = self.count(tail & !CLOSED).saturating_sub(self.count(head));
-            len < self.capacity() && self.bound.has_room(len)
+        Look {
+            item: self.head.load(Acquire) != tail & !MARKS,
+            closed: tail & CLOSED != 0,
+            moved: tail & MOVED != 0,
         }
     }
 
-    /// How many items were ever put (claimed slots included).
-    pub(crate) fn put_count(&self) -> u64 {
-        self.count(self.tail.load(Acquire) & !CLOSED)
+    /// For a putter about to park: both ends, by read-modify-writes (ordered with every claim).
+    pub(crate) fn ends(&self) -> Ends {
+        let head = self.head.fetch_add(0, AcqRel);
+        let tail = self.tail.fetch_add(0, AcqRel);
+        Ends {
+            puts: self.count(tail & !MARKS),
+            taken: self.count(head),
+            closed: tail & CLOSED != 0,
+        }
     }
 
-    /// How many items (a snapshot).
+    /// How many items were ever taken (claimed slots included): for a bound's check.
+    #[inline]
+    pub(crate) fn taken(&self) -> u64 {
+        self.count(self.head.load(Acquire))
+    }
+
+    /// How many items were ever put (claimed slots included); fixed once moved.
+    pub(crate) fn put_count(&self) -> u64 {
+        self.count(self.tail.load(Acquire) & !MARKS)
+    }
+
+    /// How many items (a snapshot; the queue's count is `fifo_core.rs`'s, over both stores).
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         loop {
             let tail = self.tail.load(Acquire);
             let head = self.head.load(Acquire);
             if self.tail.load(Acquire) == tail {
-                return self.count(tail & !CLOSED).saturating_sub(self.count(head)) as usize;
+                let len = self.count(tail & !MARKS).saturating_sub(self.count(head));
+                return usize::try_from(len).unwrap_or(usize::MAX);
             }
         }
-    }
-
-    pub(crate) fn maxsize(&self) -> usize {
-        self.bound.maxsize()
-    }
-
-    /// Changes the bound, which may not exceed the capacity (nor be 0, unbounded): the caller
-    /// checks.
-    pub(crate) fn set_maxsize(&self, maxsize: usize) {
-        self.bound.set(maxsize);
-    }
-
-    /// The most `maxsize` can be.
-    pub(crate) fn capacity_limit(&self) -> usize {
-        self.slots.len()
     }
 }
 
 impl<T> Drop for FifoRing<T> {
     fn drop(&mut self) {
         // `&mut self`: nobody is mid-operation, so head..tail hold written items.
-        let tail = self.tail.load(Relaxed) & !CLOSED;
+        let tail = self.tail.load(Relaxed) & !MARKS;
         let mut position = self.head.load(Relaxed);
         while position != tail {
             let value = &self.slot(position).value;

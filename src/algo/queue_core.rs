@@ -42,7 +42,9 @@ pub trait Store {
 struct State<S> {
     store: S,
     maxsize: usize,
-    unfinished: usize,
+    /// 64-bit on every target: a 32-bit `usize` would wrap after 2^32 puts never marked done
+    /// (CPython's count is unbounded).
+    unfinished: u64,
     shutdown: bool,
     getters: u32,
     putters: u32,
@@ -54,6 +56,11 @@ pub struct QueueCore<S> {
     not_empty: WaitQueue,
     not_full: WaitQueue,
     all_done: WaitQueue,
+}
+
+/// A 64-bit count as a `usize`, saturating on 32-bit targets.
+pub(crate) fn saturate(count: u64) -> usize {
+    usize::try_from(count).unwrap_or(usize::MAX)
 }
 
 /// Why a put failed (the item comes back with it).
@@ -217,7 +224,7 @@ impl<S: Store> QueueCore<S> {
         }
     }
 
-    /// One task finished. `false` (and nothing changed) if none was unfinished.
+    /// One task finished. `None` (and nothing changed) if none was unfinished.
     pub(crate) fn task_done(&self) -> Option<usize> {
         let mut s = self.state.lock();
         if s.unfinished == 0 {
@@ -228,7 +235,7 @@ impl<S: Store> QueueCore<S> {
             let woken = self.all_done.notify(usize::MAX);
             s.joiners -= woken as u32;
         }
-        Some(s.unfinished)
+        Some(saturate(s.unfinished))
     }
 
     /// Whether every task is done now.
@@ -292,6 +299,6 @@ impl<S: Store> QueueCore<S> {
     }
 
     pub(crate) fn unfinished(&self) -> usize {
-        self.state.lock().unfinished
+        saturate(self.state.lock().unfinished)
     }
 }

@@ -6,16 +6,18 @@
 //! | T       | n ≥ 1   | LOCKED / CONTENDED    | held by thread T, n levels deep |
 //!
 //! Only the owner writes `owner` and `count`, and only while it holds the word, so a thread
-//! that reads its own id in `owner` really is the owner (thread ids are never reused; 0 is
-//! nobody). An owner that ends without releasing leaves it locked forever, as in CPython.
+//! that reads its own id in `owner` really is the owner: thread ids are 64-bit and never
+//! reused or wrapped (`trace::next_id`), and 0 is nobody. A caller whose id is 0 (a thread
+//! the crate could not identify) never owns it. An owner that ends without releasing leaves
+//! it locked forever, as in CPython.
 
 use super::raw_lock::RawLock;
-use crate::primitive::{AtomicU32, Ordering::Relaxed};
+use crate::primitive::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use crate::time::Deadline;
 
 pub(crate) struct ReentrantLock {
     raw: RawLock,
-    owner: AtomicU32,
+    owner: AtomicU64,
     count: AtomicU32,
 }
 
@@ -39,7 +41,7 @@ impl ReentrantLock {
         pub(crate) fn new() -> ReentrantLock {
             ReentrantLock {
                 raw: RawLock::new(),
-                owner: AtomicU32::new(0),
+                owner: AtomicU64::new(0),
                 count: AtomicU32::new(0),
             }
         }
@@ -49,7 +51,7 @@ impl ReentrantLock {
         self.raw.is_locked()
     }
 
-    pub(crate) fn owner(&self) -> u32 {
+    pub(crate) fn owner(&self) -> u64 {
         self.owner.load(Relaxed)
     }
 
@@ -57,13 +59,13 @@ impl ReentrantLock {
         self.count.load(Relaxed)
     }
 
-    pub(crate) fn is_owned_by(&self, me: u32) -> bool {
-        self.owner.load(Relaxed) == me
+    pub(crate) fn is_owned_by(&self, me: u64) -> bool {
+        me != 0 && self.owner.load(Relaxed) == me
     }
 
     /// Re-enters if `me` owns it, else takes it if free. `None`: held by another thread.
     #[inline]
-    pub(crate) fn try_enter(&self, me: u32) -> Option<Entered> {
+    pub(crate) fn try_enter(&self, me: u64) -> Option<Entered> {
         if self.is_owned_by(me) {
             let count = self.count.load(Relaxed);
             return Some(match count.checked_add(1) {
@@ -82,21 +84,21 @@ impl ReentrantLock {
     #[cold]
     pub(crate) fn enter_waiting(
         &self,
-        me: u32,
+        me: u64,
         count: u32,
         deadline: Option<Deadline>,
     ) -> Option<Entered> {
         (self.raw.try_lock() || self.raw.lock_contended(deadline)).then(|| self.take(me, count))
     }
 
-    fn take(&self, me: u32, count: u32) -> Entered {
+    fn take(&self, me: u64, count: u32) -> Entered {
         self.owner.store(me, Relaxed);
         self.count.store(count, Relaxed);
         Entered::Took(count)
     }
 
     /// Leaves one level; returns the levels left (0: released). Never blocks.
-    pub(crate) fn exit(&self, me: u32) -> Result<u32, NotOwner> {
+    pub(crate) fn exit(&self, me: u64) -> Result<u32, NotOwner> {
         if !self.is_owned_by(me) {
             return Err(NotOwner);
         }
@@ -110,7 +112,7 @@ impl ReentrantLock {
     }
 
     /// Leaves every level at once; returns how many there were (for Condition's wait).
-    pub(crate) fn exit_all(&self, me: u32) -> Result<u32, NotOwner> {
+    pub(crate) fn exit_all(&self, me: u64) -> Result<u32, NotOwner> {
         if !self.is_owned_by(me) {
             return Err(NotOwner);
         }

@@ -6,9 +6,8 @@
 
 use crate::algo::raw_lock::RawLock;
 use crate::error::Error;
-use crate::inspect::{self, Observed};
+use crate::inspect::{self, Holder, Observed};
 use crate::observe;
-use crate::primitive::{AtomicU32, Ordering::Relaxed};
 use crate::sys::futex;
 use crate::thread::Blocked;
 use crate::time::{IntoTimeout, Timeout};
@@ -24,24 +23,23 @@ pub struct Lock {
 
 struct LockState {
     raw: RawLock,
-    id: u32,
+    id: u64,
     /// The last acquirer, recorded only while someone observes (`inspect`, trace).
-    holder: AtomicU32,
+    holder: Holder,
 }
 
 impl Observed for LockState {
-    fn id(&self) -> u32 {
+    fn id(&self) -> u64 {
         self.id
     }
     fn kind(&self) -> ObjectKind {
         ObjectKind::Lock
     }
-    fn holders(&self) -> Vec<u32> {
-        match self.holder.load(Relaxed) {
-            0 => vec![],
-            h if self.raw.is_locked() => vec![h],
-            _ => vec![],
-        }
+    fn holders(&self) -> Vec<u64> {
+        self.holder.holders(self.raw.is_locked())
+    }
+    fn forget_holder(&self) {
+        self.holder.forget();
     }
     fn value(&self) -> u64 {
         self.raw.is_locked() as u64
@@ -73,7 +71,7 @@ pub(crate) fn check_blocking_args(
 #[cold]
 pub(crate) fn acquire_contended(
     raw: &RawLock,
-    object: u32,
+    object: u64,
     timeout: Timeout,
     what: &'static str,
 ) -> Result<bool, Error> {
@@ -83,7 +81,7 @@ pub(crate) fn acquire_contended(
     if !futex::can_block() {
         return Err(Error::WouldBlockOnMainThread(what));
     }
-    let blocked = Blocked::on(object)?;
+    let blocked = Blocked::on(object, timeout.duration().is_some())?;
     let taken = raw.lock_contended(timeout.deadline());
     if taken {
         blocked.succeeded();
@@ -97,7 +95,7 @@ impl Lock {
         let s = Arc::new(LockState {
             raw: RawLock::new(),
             id: trace::next_id(),
-            holder: AtomicU32::new(0),
+            holder: Holder::new(),
         });
         inspect::register(&s);
         Lock { s }
@@ -111,7 +109,9 @@ impl Lock {
     ///   forever, other negatives are invalid, more than [`crate::TIMEOUT_MAX`] overflows).
     /// * On the browser's main thread, a call that would have to wait returns
     ///   [`Error::WouldBlockOnMainThread`] instead (a free lock is still taken).
-    /// * With deadlock detection on, a wait that would never end returns [`Error::Deadlock`].
+    /// * Deadlock detection never refuses it: a Lock has no owner, so whoever holds it, another
+    ///   thread could still release it. A cycle through it shows in
+    ///   [`crate::inspect::deadlocks`] as suspected.
     #[inline]
     pub fn acquire(&self, blocking: bool, timeout: impl IntoTimeout) -> Result<bool, Error> {
         let timeout = check_blocking_args(
@@ -140,14 +140,14 @@ impl Lock {
     #[inline]
     fn acquired(&self) {
         if observe::any() {
-            self.s.holder.store(crate::thread::current_id(), Relaxed);
+            self.s.holder.record();
             trace::emit(Kind::Acquire, self.s.id, 0);
         }
     }
 
     /// `with lock:` — waits for the lock and returns a guard that releases it when dropped,
     /// also during a panic. Errors only where waiting is impossible (the browser's main
-    /// thread, when the lock is held) or, with detection on, on a deadlock.
+    /// thread, when the lock is held).
     pub fn guard(&self) -> Result<LockGuard<'_>, Error> {
         self.acquire(true, Timeout::FOREVER)?;
         Ok(LockGuard { lock: self })
@@ -171,7 +171,7 @@ impl Lock {
     }
 
     /// This lock's id in trace events and snapshots (see [`crate::trace::set_label`]).
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.s.id
     }
 }
@@ -184,6 +184,9 @@ impl fmt::Debug for Lock {
 }
 
 /// Holds a [`Lock`] until dropped (the body of `with lock:`).
+///
+/// Unlike [`crate::RLockGuard`] it is `Send`: a Lock has no owner in Python, and any thread
+/// may release it (LK-16), so a guard dropped on another thread releases it all the same.
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct LockGuard<'a> {
     lock: &'a Lock,

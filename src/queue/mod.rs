@@ -9,9 +9,9 @@
 //! * `for item in &queue` takes items until the queue is shut down and drained.
 //!
 //! The state machines: FIFO (`Queue`, `SimpleQueue`) runs lock-free (`algo/fifo_core.rs`)
-//! on a ring of slots when bounded (`algo/fifo_ring.rs`) or a list of blocks when not
-//! (`algo/fifo_list.rs`); LIFO and priority order on one mutex and three wait queues
-//! (`algo/queue_core.rs`), as CPython does. `order.rs` picks.
+//! on a list of blocks (`algo/fifo_list.rs`), bounded or not; LIFO and priority order on one
+//! mutex and three wait queues (`algo/queue_core.rs`), as CPython does. `order.rs` picks. No
+//! store allocates for `maxsize`: each grows with the items it holds.
 
 mod order;
 mod simple;
@@ -88,17 +88,17 @@ pub struct BaseQueue<S: Order> {
 
 struct QueueState<C> {
     core: C,
-    id: u32,
+    id: u64,
 }
 
 impl<C: Core> Observed for QueueState<C> {
-    fn id(&self) -> u32 {
+    fn id(&self) -> u64 {
         self.id
     }
     fn kind(&self) -> ObjectKind {
         ObjectKind::Queue
     }
-    fn holders(&self) -> Vec<u32> {
+    fn holders(&self) -> Vec<u64> {
         Vec::new()
     }
     fn value(&self) -> u64 {
@@ -107,7 +107,9 @@ impl<C: Core> Observed for QueueState<C> {
 }
 
 impl<S: Order> BaseQueue<S> {
-    /// A queue holding at most `maxsize` items; 0 means unbounded.
+    /// A queue holding at most `maxsize` items; 0 means unbounded. Nothing is allocated for
+    /// `maxsize`: storage grows with the items held, so a huge bound (`usize::MAX`, as Python
+    /// code says "practically unbounded") costs nothing. See [`BaseQueue::set_maxsize`].
     pub fn new(maxsize: usize) -> BaseQueue<S> {
         let s = Arc::new(QueueState {
             core: S::Core::new(maxsize),
@@ -159,10 +161,11 @@ impl<S: Order> BaseQueue<S> {
         if !futex::can_block() {
             return Err(failed(Error::WouldBlockOnMainThread("Queue::put"), item));
         }
-        let blocked = match Blocked::on_because(self.s.id, wait_reason::ROOM) {
-            Ok(b) => b,
-            Err(e) => return Err(failed(e, item)),
-        };
+        let blocked =
+            match Blocked::on_because(self.s.id, wait_reason::ROOM, timeout.duration().is_some()) {
+                Ok(b) => b,
+                Err(e) => return Err(failed(e, item)),
+            };
         match self.s.core.put_waiting(item, timeout.deadline()) {
             Ok(()) => {
                 blocked.succeeded(); // WaitEnd before the size event
@@ -178,7 +181,7 @@ impl<S: Order> BaseQueue<S> {
     #[inline]
     fn report_size(&self) {
         if trace::is_enabled() {
-            trace::emit(Kind::Value, self.s.id, self.s.core.len() as u32);
+            trace::emit(Kind::Value, self.s.id, trace_value(self.s.core.len()));
         }
     }
 
@@ -211,7 +214,8 @@ impl<S: Order> BaseQueue<S> {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Queue::get"));
         }
-        let blocked = Blocked::on_because(self.s.id, wait_reason::ITEM)?;
+        let blocked =
+            Blocked::on_because(self.s.id, wait_reason::ITEM, timeout.duration().is_some())?;
         let item = self
             .s
             .core
@@ -231,7 +235,7 @@ impl<S: Order> BaseQueue<S> {
     /// already marked (nothing changes then).
     pub fn task_done(&self) -> Result<(), Error> {
         let left = self.s.core.task_done().ok_or(Error::TaskDoneTooManyTimes)?;
-        trace::emit(Kind::Tasks, self.s.id, left as u32);
+        trace::emit(Kind::Tasks, self.s.id, trace_value(left));
         Ok(())
     }
 
@@ -244,7 +248,7 @@ impl<S: Order> BaseQueue<S> {
         if !futex::can_block() {
             return Err(Error::WouldBlockOnMainThread("Queue::join"));
         }
-        let blocked = Blocked::on_because(self.s.id, wait_reason::TASKS)?;
+        let blocked = Blocked::on_because(self.s.id, wait_reason::TASKS, false)?;
         self.s.core.join_waiting();
         blocked.succeeded();
         Ok(())
@@ -255,7 +259,7 @@ impl<S: Order> BaseQueue<S> {
     /// counts it as done. Blocked putters and getters wake to re-check. Never blocks.
     pub fn shutdown(&self, immediate: bool) {
         let drained = self.s.core.shutdown(immediate);
-        trace::emit(Kind::Value, self.s.id, self.s.core.len() as u32);
+        trace::emit(Kind::Value, self.s.id, trace_value(self.s.core.len()));
         trace::emit(Kind::Notify, self.s.id, u32::MAX);
         drop(drained); // outside the queue's mutex: an item's Drop may use the queue
     }
@@ -286,17 +290,11 @@ impl<S: Order> BaseQueue<S> {
         self.s.core.maxsize()
     }
 
-    /// Changes the bound, as assigning `maxsize` does in CPython; blocked putters re-check.
-    /// A FIFO [`Queue`] created bounded keeps its items in a ring of that many slots, so its
-    /// bound can be lowered and raised again up to that first `maxsize`, but not past it nor
-    /// to 0 (unbounded): [`Error::InvalidArgument`] then, and nothing changes. (Create it with
-    /// the largest bound it will need.) Other queues take any bound.
-    pub fn set_maxsize(&self, maxsize: usize) -> Result<(), Error> {
-        self.s.core.set_maxsize(maxsize).map_err(|_| {
-            Error::InvalidArgument(
-                "a bounded Queue's maxsize cannot grow past (or from) the maxsize it was created with",
-            )
-        })
+    /// Changes the bound, as assigning `maxsize` does in CPython: to any value, at any time,
+    /// also below the number of items held (the queue then stays full until gets bring it
+    /// under). 0 is unbounded (CPython's `maxsize <= 0`). Blocked putters re-check.
+    pub fn set_maxsize(&self, maxsize: usize) {
+        self.s.core.set_maxsize(maxsize)
     }
 
     /// Items put and not yet marked done (CPython's `unfinished_tasks`).
@@ -305,9 +303,14 @@ impl<S: Order> BaseQueue<S> {
     }
 
     /// This queue's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.s.id
     }
+}
+
+/// A size or count as a trace event's `u32` argument, saturating (not wrapping) above it.
+fn trace_value(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 fn put_error(why: PutFail) -> Error {

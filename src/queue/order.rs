@@ -56,8 +56,8 @@ pub(crate) mod sealed {
         fn is_shutdown(&self) -> bool;
         fn len(&self) -> usize;
         fn maxsize(&self) -> usize;
-        /// `Err(capacity)` if this core cannot take that bound (nothing changed).
-        fn set_maxsize(&self, maxsize: usize) -> Result<(), usize>;
+        /// Any bound, at any time (0: unbounded).
+        fn set_maxsize(&self, maxsize: usize);
         fn unfinished(&self) -> usize;
     }
 
@@ -101,7 +101,7 @@ pub(crate) mod sealed {
         fn maxsize(&self) -> usize {
             FifoCore::maxsize(self)
         }
-        fn set_maxsize(&self, maxsize: usize) -> Result<(), usize> {
+        fn set_maxsize(&self, maxsize: usize) {
             FifoCore::set_maxsize(self, maxsize)
         }
         fn unfinished(&self) -> usize {
@@ -154,9 +154,8 @@ pub(crate) mod sealed {
         fn maxsize(&self) -> usize {
             QueueCore::maxsize(self)
         }
-        fn set_maxsize(&self, maxsize: usize) -> Result<(), usize> {
-            QueueCore::set_maxsize(self, maxsize);
-            Ok(())
+        fn set_maxsize(&self, maxsize: usize) {
+            QueueCore::set_maxsize(self, maxsize)
         }
         fn unfinished(&self) -> usize {
             QueueCore::unfinished(self)

@@ -56,7 +56,7 @@ impl<T: Send + 'static> SimpleQueue<T> {
     }
 
     /// This queue's id in trace events and snapshots.
-    pub fn trace_id(&self) -> u32 {
+    pub fn trace_id(&self) -> u64 {
         self.q.trace_id()
     }
 }

@@ -1,5 +1,10 @@
 //! What happens to a panic in a thread's target: like CPython's `threading.excepthook`, it is
 //! reported, never propagated. `join` returns normally and the process lives on.
+//!
+//! A panic in the `Drop` of one of the thread's [`crate::Local`] values when the thread ends
+//! is reported the same way (CPython reports an exception in a thread-local value's `__del__`
+//! and carries on; see `exit.rs`), for threads started here and for the main and foreign
+//! threads (whose values a std thread-local destructor drops, where a panic would abort).
 
 use super::Thread;
 use crate::internal::Mutex;
@@ -8,7 +13,7 @@ use std::sync::Arc;
 /// What the hook receives (CPython's `ExceptHookArgs`, with the panic message as the value).
 #[derive(Debug)]
 pub struct ExceptHookArgs<'a> {
-    /// The thread whose target panicked.
+    /// The thread whose target (or a `Local` value's `Drop` at its exit) panicked.
     pub thread: &'a Thread,
     /// The panic message (the payload if it was a string, else a placeholder).
     pub message: &'a str,

@@ -5,6 +5,7 @@
 //! module's memory (see `www/bridge/README.md`); the API is the same.
 
 mod excepthook;
+mod exit;
 mod registry;
 mod state;
 
@@ -18,6 +19,7 @@ pub use state::ThreadState;
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
 pub(crate) use excepthook::payload_text;
+pub(crate) use exit::ExitHandle;
 pub(crate) use registry::{current_id, with_current};
 pub(crate) use state::Blocked;
 
@@ -32,6 +34,11 @@ use std::fmt;
 use std::sync::Arc;
 
 type Target = Box<dyn FnOnce() + Send + 'static>;
+
+/// Values of the join word (`Inner::finished`).
+const RUNNING: u32 = 0;
+const FINISHED: u32 = 1;
+const NOT_STARTED: u32 = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Origin {
@@ -58,13 +65,14 @@ pub(crate) struct Inner {
     ident: AtomicU64,
     /// 0 until the thread runs, then native id + 1.
     native_id: AtomicU64,
-    /// The join word: 0 while running, 1 once the target has returned.
+    /// The join word: [`RUNNING`] (also before start), [`FINISHED`] once the thread has ended,
+    /// [`NOT_STARTED`] after a failed start.
     finished: AtomicU32,
     panicked: AtomicBool,
     pub(crate) state: StateCell,
     target: Mutex<Option<Target>>,
-    /// Run when the thread ends (e.g. dropping its `Local` values).
-    at_exit: Mutex<Vec<Target>>,
+    /// Run when the thread ends: dropping its `Local` values (see `exit.rs`).
+    exit: Mutex<exit::ExitHooks>,
 }
 
 impl Inner {
@@ -76,11 +84,11 @@ impl Inner {
             started: AtomicBool::new(false),
             ident: AtomicU64::new(0),
             native_id: AtomicU64::new(0),
-            finished: AtomicU32::new(0),
+            finished: AtomicU32::new(RUNNING),
             panicked: AtomicBool::new(false),
             state: StateCell::new(),
             target: Mutex::new(target),
-            at_exit: Mutex::new(Vec::new()),
+            exit: Mutex::new(exit::ExitHooks::default()),
         }
     }
 
@@ -177,16 +185,25 @@ impl Thread {
     /// Starts the thread. Never blocks, so it may be called on the browser's main thread.
     ///
     /// Errors: [`Error::AlreadyStarted`] on a second call (also after the thread finished),
-    /// [`Error::SpawnFailed`] if the OS or the browser cannot run another thread.
+    /// [`Error::SpawnFailed`] if the OS or the browser cannot run another thread. A failed
+    /// start leaves the thread as it was, as in CPython (TH-12): not alive, not in
+    /// [`enumerate`], no ident, and `start` may be tried again.
     pub fn start(&self) -> Result<(), Error> {
         if self.inner.started.swap(true, AcqRel) {
             return Err(Error::AlreadyStarted);
         }
-        let ident = trace::next_id();
-        self.inner.ident.store(u64::from(ident), Relaxed);
+        self.inner.ident.store(trace::next_id(), Relaxed);
+        self.inner.finished.store(RUNNING, Relaxed);
         self.inner.state.set(ThreadState::Runnable);
         if trace::is_enabled() {
             self.label_for_trace();
+            // Reported by the starting thread: a reader learns who started whom (the book
+            // routes each demo's events by it).
+            trace::emit(
+                trace::Kind::ObjectNew,
+                self.trace_id(),
+                trace::ObjectKind::Thread as u32,
+            );
         }
         registry::add_active(self);
         let me = self.clone();
@@ -195,8 +212,12 @@ impl Thread {
             Ok(()) => Ok(()),
             Err(why) => {
                 registry::remove_active(self);
-                self.inner.state.set(ThreadState::Terminated);
-                self.inner.finished.store(1, Release);
+                self.inner.ident.store(0, Relaxed);
+                self.inner.state.set(ThreadState::New);
+                self.inner.started.store(false, Release);
+                // A join that began meanwhile ends with NotStarted, as it would have before.
+                self.inner.finished.store(NOT_STARTED, Release);
+                futex::wake_all(&self.inner.finished);
                 Err(Error::SpawnFailed(why))
             }
         }
@@ -219,7 +240,7 @@ impl Thread {
         if self.inner.origin == Origin::Foreign {
             return Err(Error::JoinForeign);
         }
-        if self.inner.finished.load(Acquire) == 1 {
+        if self.inner.finished.load(Acquire) == FINISHED {
             return Ok(true);
         }
         if timeout.duration() == Some(core::time::Duration::ZERO) {
@@ -229,12 +250,16 @@ impl Thread {
             return Err(Error::WouldBlockOnMainThread("Thread::join"));
         }
         let deadline = timeout.deadline();
-        let blocked = Blocked::on(self.trace_id())?;
+        let blocked = Blocked::on(self.trace_id(), deadline.is_some())?;
         loop {
             // Acquire: everything the thread wrote happens-before join's return.
-            if self.inner.finished.load(Acquire) == 1 {
-                blocked.succeeded();
-                return Ok(true);
+            match self.inner.finished.load(Acquire) {
+                FINISHED => {
+                    blocked.succeeded();
+                    return Ok(true);
+                }
+                NOT_STARTED => return Err(Error::NotStarted),
+                _ => {}
             }
             let left = match deadline {
                 None => None,
@@ -243,13 +268,13 @@ impl Thread {
                     None => return Ok(false),
                 },
             };
-            futex::wait(&self.inner.finished, 0, left);
+            futex::wait(&self.inner.finished, RUNNING, left);
         }
     }
 
     /// Started and not yet terminated.
     pub fn is_alive(&self) -> bool {
-        self.inner.started.load(Acquire) && self.inner.finished.load(Acquire) == 0
+        self.inner.started.load(Acquire) && self.inner.finished.load(Acquire) == RUNNING
     }
 
     /// The thread's name.
@@ -257,9 +282,17 @@ impl Thread {
         self.inner.name.lock().clone()
     }
 
-    /// Renames the thread (allowed at any time, as in CPython).
+    /// Renames the thread (allowed at any time, as in CPython). A thread started here that
+    /// renames itself also renames its OS thread (natively; CPython does the same, TH-39).
+    /// The OS names of the main and foreign threads belong to whoever started them.
     pub fn set_name(&self, name: impl Into<String>) {
-        *self.inner.name.lock() = name.into();
+        let name = name.into();
+        let renames_itself = self.inner.origin == Origin::Created
+            && matches!(registry::current_if_set(), Ok(Some(me)) if me == *self);
+        if renames_itself {
+            crate::sys::set_current_os_name(&name);
+        }
+        *self.inner.name.lock() = name;
         if trace::is_enabled() && self.ident().is_some() {
             self.label_for_trace();
         }
@@ -301,19 +334,15 @@ impl Thread {
         self.inner.state.get()
     }
 
-    /// Whether the thread's target panicked (the panic went to the excepthook).
+    /// Whether the thread's target panicked (the panic went to the excepthook). In a browser,
+    /// where a panic ends the worker, also a panic in a `Local` value's `Drop` at its exit.
     pub fn panicked(&self) -> bool {
         self.inner.panicked.load(Acquire)
     }
 
     /// The id this thread has in trace events (its ident, 0 before start).
-    pub fn trace_id(&self) -> u32 {
-        self.inner.ident.load(Relaxed) as u32
-    }
-
-    /// Registers `f` to run on this thread when its target has returned.
-    pub(crate) fn at_exit(&self, f: impl FnOnce() + Send + 'static) {
-        self.inner.at_exit.lock().push(Box::new(f));
+    pub fn trace_id(&self) -> u64 {
+        self.inner.ident.load(Relaxed)
     }
 
     fn label_for_trace(&self) {
@@ -367,16 +396,15 @@ fn run(me: Thread) {
     registry::set_current(None);
 }
 
+/// Ends a thread started here: drops its `Local` values (a panicking `Drop` goes to the
+/// excepthook and does not stop the rest), unregisters it, and lets its joiners go.
 fn finish(me: &Thread) {
-    let hooks = std::mem::take(&mut *me.inner.at_exit.lock());
-    for hook in hooks {
-        hook();
-    }
+    exit::run_hooks(me);
     registry::remove_active(me);
     me.inner.state.set(ThreadState::Terminated);
     trace::emit(Kind::ThreadEnd, me.trace_id(), me.panicked() as u32);
     // Release: pairs with join's Acquire load.
-    me.inner.finished.store(1, Release);
+    me.inner.finished.store(FINISHED, Release);
     futex::wake_all(&me.inner.finished);
 }
 

@@ -8,6 +8,10 @@
 //!   and counts them ([`dropped`]); producers never wait for the reader.
 //! * **Fixed-size records**: an [`Event`] is a time, a [`Kind`], the reporting thread's ident,
 //!   the object it concerns and one argument. Names live in a side table ([`label`]).
+//! * **Ids that do not wrap**: threads and primitives share one 64-bit counter, so an id is
+//!   never reused and never 0 (RLock ownership relies on both). Ids stay below [`MAX_ID`]
+//!   (2^62): at a billion new threads and primitives a second that takes 146 years. The page
+//!   reads ids as JavaScript numbers, exact below 2^53 (`src/web/mod.rs`).
 //!   Every record will also carry the process it came from once processes exist: the reader
 //!   tags each drained batch with the process whose buffer it drained.
 
@@ -15,7 +19,7 @@ mod ring;
 
 use crate::internal::Mutex;
 use crate::observe;
-use crate::primitive::{AtomicU32, Ordering::*};
+use crate::primitive::{AtomicU64, Ordering::*};
 use ring::Ring;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -97,23 +101,32 @@ pub struct Event {
     pub time_ns: u64,
     /// What.
     pub kind: Kind,
-    /// The reporting thread's ident (truncated to 32 bits).
-    pub thread: u32,
+    /// The reporting thread's ident.
+    pub thread: u64,
     /// The object concerned (a primitive's [`trace_id`](crate::Lock::trace_id) or a thread's
     /// ident).
-    pub object: u32,
+    pub object: u64,
     /// Kind-specific.
     pub arg: u32,
 }
 
 static RING: OnceLock<Ring> = OnceLock::new();
-static NEXT_ID: AtomicU32 = AtomicU32::new(1);
-static LABELS: Mutex<BTreeMap<u32, String>> = Mutex::new(BTreeMap::new());
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+static LABELS: Mutex<BTreeMap<u64, String>> = Mutex::new(BTreeMap::new());
 
-/// Starts recording. The first call fixes the ring's capacity (rounded up to a power of two);
-/// later calls only switch recording on.
+/// Ids of threads and primitives are below this (2^62): a blocked thread's state packs the id
+/// it waits on with two flag bits into one 64-bit word (`thread/state.rs`).
+pub const MAX_ID: u64 = (1 << 62) - 1;
+
+/// The most records the ring holds: 2^20, about 40 MB (a record is 40 bytes). A larger
+/// capacity given to [`enable`] is clamped to this, so a huge number never panics or aborts.
+pub const MAX_CAPACITY: usize = 1 << 20;
+
+/// Starts recording. The first call fixes the ring's capacity: `capacity` rounded up to a
+/// power of two, at least 2 and at most [`MAX_CAPACITY`] (read it back with [`capacity`]).
+/// Later calls only switch recording on.
 pub fn enable(capacity: usize) {
-    RING.get_or_init(|| Ring::new(capacity));
+    RING.get_or_init(|| Ring::new(capacity.min(MAX_CAPACITY)));
     observe::set(observe::TRACE, true);
 }
 
@@ -148,31 +161,39 @@ pub fn dropped() -> u64 {
     RING.get().map_or(0, Ring::dropped)
 }
 
-/// A fresh id for a thread or primitive (never 0).
-pub(crate) fn next_id() -> u32 {
+/// A fresh id for a thread or primitive: never 0, never reused, below [`MAX_ID`].
+pub(crate) fn next_id() -> u64 {
     NEXT_ID.fetch_add(1, Relaxed)
 }
 
+/// Testing only: makes the next id `next` (clamped to [`MAX_ID`]), so that tests can check
+/// what happens near a boundary (2^32, 2^62) without creating billions of objects. It never
+/// lowers the counter, so ids stay unique.
+#[doc(hidden)]
+pub fn skip_ids_to(next: u64) {
+    NEXT_ID.fetch_max(next.min(MAX_ID), Relaxed);
+}
+
 /// Gives an object (by id) a name for the page to show, e.g. `"counter lock"`.
-pub fn set_label(object: u32, name: &str) {
+pub fn set_label(object: u64, name: &str) {
     LABELS.lock().insert(object, name.to_owned());
 }
 
 /// The name given with [`set_label`] (threads are labelled with their name when they start).
-pub fn label(object: u32) -> Option<String> {
+pub fn label(object: u64) -> Option<String> {
     LABELS.lock().get(&object).cloned()
 }
 
 /// Records an event if recording is on. The inline part is one relaxed load.
 #[inline]
-pub(crate) fn emit(kind: Kind, object: u32, arg: u32) {
+pub(crate) fn emit(kind: Kind, object: u64, arg: u32) {
     if is_enabled() {
         emit_slow(kind, object, arg);
     }
 }
 
 #[cold]
-fn emit_slow(kind: Kind, object: u32, arg: u32) {
+fn emit_slow(kind: Kind, object: u64, arg: u32) {
     if let Some(ring) = RING.get() {
         let thread = crate::thread::current_id();
         ring.push(&Event {
@@ -182,5 +203,20 @@ fn emit_slow(kind: Kind, object: u32, arg: u32) {
             object,
             arg,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `enable(usize::MAX)` overflowed rounding up to a power of two (a panic) and
+    /// `enable(1 << 40)` asked for 40 TB (an abort); `usize::MAX >> 1` is as huge on 64-bit targets and also compiles on wasm32. The only `enable` in the unit tests.
+    #[test]
+    fn enable_clamps_a_huge_capacity_to_the_documented_maximum() {
+        enable(usize::MAX);
+        enable(usize::MAX >> 1);
+        disable();
+        assert_eq!(capacity(), Some(MAX_CAPACITY));
     }
 }

@@ -17,8 +17,8 @@ struct Slot {
     seq: AtomicU64,
     time_ns: AtomicU64,
     kind: AtomicU32,
-    thread: AtomicU32,
-    object: AtomicU32,
+    thread: AtomicU64,
+    object: AtomicU64,
     arg: AtomicU32,
 }
 
@@ -31,7 +31,8 @@ pub(crate) struct Ring {
 }
 
 impl Ring {
-    /// A ring of `capacity` slots, rounded up to a power of two (at least 2).
+    /// A ring of `capacity` slots, rounded up to a power of two (at least 2). The caller
+    /// bounds `capacity` (`trace::MAX_CAPACITY`).
     pub(crate) fn new(capacity: usize) -> Ring {
         let capacity = capacity.max(2).next_power_of_two();
         let slots = (0..capacity as u64)
@@ -39,8 +40,8 @@ impl Ring {
                 seq: AtomicU64::new(i),
                 time_ns: AtomicU64::new(0),
                 kind: AtomicU32::new(0),
-                thread: AtomicU32::new(0),
-                object: AtomicU32::new(0),
+                thread: AtomicU64::new(0),
+                object: AtomicU64::new(0),
                 arg: AtomicU32::new(0),
             })
             .collect();

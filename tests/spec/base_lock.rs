@@ -23,7 +23,7 @@ pub trait BaseLock: Send + Sync + Sized + 'static {
     /// `locked()`.
     fn locked(&self) -> bool;
     /// The id a thread blocked on it reports.
-    fn trace_id(&self) -> u32;
+    fn trace_id(&self) -> u64;
 }
 
 impl BaseLock for Lock {
@@ -43,7 +43,7 @@ impl BaseLock for Lock {
     fn locked(&self) -> bool {
         Lock::locked(self)
     }
-    fn trace_id(&self) -> u32 {
+    fn trace_id(&self) -> u64 {
         Lock::trace_id(self)
     }
 }
@@ -65,7 +65,7 @@ impl BaseLock for RLock {
     fn locked(&self) -> bool {
         RLock::locked(self)
     }
-    fn trace_id(&self) -> u32 {
+    fn trace_id(&self) -> u64 {
         RLock::trace_id(self)
     }
 }
@@ -90,7 +90,7 @@ impl BaseLock for Condition {
             ConditionLock::RLock(l) => l.locked(),
         }
     }
-    fn trace_id(&self) -> u32 {
+    fn trace_id(&self) -> u64 {
         Condition::lock(self).trace_id()
     }
 }
@@ -104,7 +104,7 @@ pub fn constructor<L: BaseLock>() {
 
 /// Whether the crate's registry of live primitives lists the object `id`. It holds them
 /// weakly: an object is listed exactly as long as something keeps it alive.
-fn listed(id: u32) -> bool {
+fn listed(id: u64) -> bool {
     inspect::snapshot().objects.iter().any(|o| o.id == id)
 }
 

@@ -31,6 +31,10 @@ macro_rules! spec_cases {
             lk_19_releasing_unacquired_lock,
             spec::lock::lk_19_releasing_unacquired_lock
         );
+        $harness!(
+            lk_12_nonblocking_accepts_only_no_timeout,
+            spec::lock::lk_12_nonblocking_accepts_only_no_timeout
+        );
         $harness!(th_01_name, spec::thread::th_01_name);
         $harness!(th_02_args_argument, spec::thread::th_02_args_argument);
         $harness!(th_03_various_ops, spec::thread::th_03_various_ops);
@@ -93,16 +97,33 @@ macro_rules! spec_cases {
             th_35_original_excepthook,
             spec::excepthook::th_35_original_excepthook
         );
+        $harness!(
+            local_drop_panic_at_exit_is_reported,
+            spec::excepthook::local_drop_panic_at_exit_is_reported
+        );
+        $harness!(
+            local_value_dropped_when_its_thread_ends,
+            spec::local::local_value_dropped_when_its_thread_ends
+        );
+        $harness!(
+            local_nested_with_is_an_error,
+            spec::local::local_nested_with_is_an_error
+        );
+        $harness!(
+            local_values_are_dropped_per_thread_and_with_the_local,
+            spec::local::local_values_are_dropped_per_thread_and_with_the_local
+        );
+        $harness!(th_12_limbo_cleanup, spec::thread_edges::th_12_limbo_cleanup);
+        $harness!(
+            th_13_start_new_thread_failed,
+            spec::thread_edges::th_13_start_new_thread_failed
+        );
         $harness!(th_38_timer, spec::thread::th_38_timer);
         $harness!(state_lifecycle, spec::thread::state_lifecycle);
         $harness!(state_blocked_on_lock, spec::thread::state_blocked_on_lock);
         $harness!(
             more_threads_than_workers,
             spec::thread::more_threads_than_workers
-        );
-        $harness!(
-            counter_demo_with_lock_is_exact,
-            spec::thread::counter_demo_with_lock_is_exact
         );
         $harness!(
             trace_records_lock_and_threads,
@@ -263,6 +284,10 @@ macro_rules! spec_cases {
             spec::semaphore::sm_15_bounded_semaphore_limit
         );
         $harness!(sm_16_mp_semaphore, spec::semaphore::sm_16_mp_semaphore);
+        $harness!(
+            sm_08_nonblocking_rejects_every_timeout,
+            spec::semaphore::sm_08_nonblocking_rejects_every_timeout
+        );
         $harness!(ba_01_constructor, spec::barrier::ba_01_constructor);
         $harness!(ba_02_barrier, spec::barrier::ba_02_barrier);
         $harness!(ba_03_barrier_10, spec::barrier::ba_03_barrier_10);
@@ -293,13 +318,28 @@ macro_rules! unwind_cases {
             sm_10_with_panic_releases,
             spec::semaphore::sm_10_with_panic_releases
         );
+        $harness!(
+            local_value_kept_across_a_panic,
+            spec::local::local_value_kept_across_a_panic
+        );
     };
 }
 
-/// Cases that need OS threads this crate did not start (natively only; ignored in a browser).
+/// Cases that need OS threads this crate did not start, or the OS itself (natively only;
+/// ignored in a browser).
 #[macro_export]
 macro_rules! native_only_cases {
     ($harness:ident) => {
+        #[cfg(target_os = "linux")]
+        $harness!(
+            th_39_os_thread_name,
+            spec::thread_edges::th_39_os_thread_name
+        );
+        $harness!(
+            local_value_of_a_std_thread_dropped_when_it_ends,
+            spec::local::local_value_of_a_std_thread_dropped_when_it_ends
+        );
+
         $harness!(lk_11_thread_leak, spec::lock::lk_11_thread_leak);
         $harness!(rl_lk_11_thread_leak, spec::rlock::rl_lk_11_thread_leak);
         $harness!(
@@ -310,6 +350,22 @@ macro_rules! native_only_cases {
         $harness!(
             th_34_custom_excepthook_fail,
             spec::excepthook::th_34_custom_excepthook_fail
+        );
+    };
+}
+
+/// Natively only, each in a process of its own (`tests/isolated.rs`): a regression there
+/// aborts the process.
+#[macro_export]
+macro_rules! own_process_cases {
+    ($harness:ident) => {
+        $harness!(
+            tls_destructor_may_call_the_crate,
+            spec::thread_edges::tls_destructor_may_call_the_crate
+        );
+        $harness!(
+            local_drop_panic_in_a_std_thread_is_reported,
+            spec::excepthook::local_drop_panic_in_a_std_thread_is_reported
         );
     };
 }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The trace id of the lock under `cond`.
-fn lock_id(cond: &Condition) -> u32 {
+fn lock_id(cond: &Condition) -> u64 {
     match cond.lock() {
         ConditionLock::Lock(l) => l.trace_id(),
         ConditionLock::RLock(l) => l.trace_id(),

@@ -92,3 +92,79 @@ fn join_panicked(t: &Thread) {
     assert_eq!(t.join(SHORT), Ok(true));
     assert!(t.panicked());
 }
+
+/// A thread-local value whose `Drop` panics (issue 9 item 5).
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("drop failed");
+    }
+}
+
+/// Sets a hook that keeps, per thread name, what was reported.
+fn record_reports() -> Arc<Mutex<Vec<(String, String)>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    set_excepthook(move |args| {
+        s.lock()
+            .unwrap()
+            .push((args.thread.name(), args.message.to_owned()))
+    });
+    seen
+}
+
+/// A `Local` value whose `Drop` panics when its thread ends: the panic goes to the excepthook
+/// (naming the thread) and the thread still finishes, so `join` returns (it used to hang, the
+/// thread never marked finished). Where panics unwind, the thread's other values are still
+/// dropped. (`tests/shutdown.rs` checks that `shutdown()` does not hang on it either.)
+pub fn local_drop_panic_at_exit_is_reported() {
+    let _serial = HOOK_TESTS.lock().unwrap_or_else(|p| p.into_inner());
+    let seen = record_reports();
+    let doomed = Arc::new(concurrency::Local::new(|| None::<PanicsOnDrop>));
+    let kept = Arc::new(());
+    let k = kept.clone();
+    let other = Arc::new(concurrency::Local::new(move || k.clone()));
+    let (d, o) = (doomed.clone(), other.clone());
+    let t = Thread::builder()
+        .name("local-drop-panics")
+        .target(move || {
+            o.with(|_| ()).unwrap();
+            d.with(|v| *v = Some(PanicsOnDrop)).unwrap();
+        })
+        .build();
+    t.start().unwrap();
+    assert_eq!(t.join(SHORT), Ok(true), "the thread finished");
+    reset_excepthook();
+    assert!(!t.is_alive());
+    let reports = seen.lock().unwrap().clone();
+    assert!(
+        reports.contains(&("local-drop-panics".to_owned(), "drop failed".to_owned())),
+        "{reports:?}"
+    );
+    if cfg!(panic = "unwind") {
+        assert_eq!(Arc::strong_count(&kept), 2, "the other value was dropped");
+    }
+}
+
+/// The same in a `std::thread`, whose values are dropped by a thread-local destructor: the
+/// panic is reported, not an abort ("thread local panicked on drop"). Runs in a process of
+/// its own (`tests/isolated.rs`).
+pub fn local_drop_panic_in_a_std_thread_is_reported() {
+    let _serial = HOOK_TESTS.lock().unwrap_or_else(|p| p.into_inner());
+    let seen = record_reports();
+    let doomed = Arc::new(concurrency::Local::new(|| None::<PanicsOnDrop>));
+    let d = doomed.clone();
+    let name = std::thread::spawn(move || {
+        d.with(|v| *v = Some(PanicsOnDrop)).unwrap();
+        concurrency::current_thread().name()
+    })
+    .join()
+    .expect("the std thread ended normally");
+    reset_excepthook();
+    let reports = seen.lock().unwrap().clone();
+    assert!(
+        reports.contains(&(name, "drop failed".to_owned())),
+        "{reports:?}"
+    );
+}

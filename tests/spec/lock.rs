@@ -3,7 +3,7 @@
 
 use super::base_lock;
 use super::{join, spawn, wait_blocked, wait_until};
-use concurrency::{Error, Lock, Timeout};
+use concurrency::{Condition, Error, Lock, RLock, Timeout};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
@@ -125,4 +125,49 @@ pub fn lk_19_releasing_unacquired_lock() {
     assert_eq!(lock.release(), Err(Error::ReleaseUnlocked));
     assert_eq!(Error::ReleaseUnlocked.to_string(), "release unlocked lock");
     assert!(!lock.locked());
+}
+
+/// LK-12's non-blocking rule on Lock, RLock and Condition (all take CPython's
+/// `lock_acquire_parse_args`): `acquire(False, t)` is ValueError for every timeout but the
+/// "none" value, which for these is `-1` (as well as `None`/`Timeout::FOREVER` here).
+pub fn lk_12_nonblocking_accepts_only_no_timeout() {
+    fn check(what: &str, acquire: &dyn Fn(bool, Timeout) -> Result<bool, Error>) {
+        for given in [Timeout::after(Duration::ZERO), Timeout::after(SECOND)] {
+            assert_eq!(
+                acquire(false, given),
+                Err(Error::InvalidArgument(
+                    "can't specify a timeout for a non-blocking call"
+                )),
+                "{what} {given:?}"
+            );
+        }
+    }
+    const SECOND: Duration = Duration::from_secs(1);
+    let lock = Lock::new();
+    check("Lock", &|b, t| lock.acquire(b, t));
+    assert_eq!(lock.acquire(false, -1.0), Ok(true));
+    assert_eq!(lock.acquire(false, -1.0), Ok(false), "held: tried once");
+    lock.release().unwrap();
+    assert_eq!(lock.acquire(false, None), Ok(true));
+    lock.release().unwrap();
+    assert_eq!(lock.acquire(false, Timeout::FOREVER), Ok(true));
+    lock.release().unwrap();
+    for seconds in [0.0, 1.0] {
+        assert!(matches!(
+            lock.acquire(false, seconds),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+    let rlock = RLock::new();
+    check("RLock", &|b, t| rlock.acquire(b, t));
+    assert_eq!(rlock.acquire(false, -1.0), Ok(true));
+    assert_eq!(rlock.acquire(false, None), Ok(true));
+    assert_eq!(rlock.acquire(false, 1.0).map_err(|_| ()), Err(()));
+    rlock.release().unwrap();
+    rlock.release().unwrap();
+    let cond = Condition::new();
+    check("Condition", &|b, t| cond.acquire(b, t));
+    assert_eq!(cond.acquire(false, -1.0), Ok(true));
+    assert_eq!(cond.acquire(false, 0.5).map_err(|_| ()), Err(()));
+    cond.release().unwrap();
 }

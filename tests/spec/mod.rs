@@ -12,16 +12,19 @@ pub mod condition;
 pub mod condition_as_rlock;
 pub mod event;
 pub mod excepthook;
+pub mod local;
 pub mod lock;
 pub mod queue_basic;
 pub mod queue_cases;
 pub mod queue_common;
 pub mod queue_failures;
+pub mod queue_limits;
 pub mod queue_shutdown;
 pub mod rlock;
 pub mod semaphore;
 pub mod simple_queue;
 pub mod thread;
+pub mod thread_edges;
 
 use concurrency::{monotonic, Thread, ThreadState};
 use std::sync::Arc;
@@ -97,7 +100,7 @@ pub fn spawn_n(name: &str, n: usize, f: impl Fn(usize) + Send + Sync + 'static) 
 }
 
 /// How many of `threads` are Blocked on the object with trace id `on` right now.
-pub fn blocked_on(threads: &[Thread], on: u32) -> usize {
+pub fn blocked_on(threads: &[Thread], on: u64) -> usize {
     threads
         .iter()
         .filter(|t| t.state() == ThreadState::Blocked { on })
@@ -105,7 +108,7 @@ pub fn blocked_on(threads: &[Thread], on: u32) -> usize {
 }
 
 /// Waits until every thread shows as Blocked on the object with trace id `on`.
-pub fn wait_blocked_on(threads: &[Thread], on: u32) {
+pub fn wait_blocked_on(threads: &[Thread], on: u64) {
     wait_until("the threads are blocked on the object", || {
         blocked_on(threads, on) == threads.len()
     });
@@ -113,7 +116,7 @@ pub fn wait_blocked_on(threads: &[Thread], on: u32) {
 
 /// Waits until every thread has either ended or is Blocked on `on`: nothing more can happen
 /// until someone else acts (where CPython sleeps and hopes).
-pub fn wait_settled(threads: &[Thread], on: u32) {
+pub fn wait_settled(threads: &[Thread], on: u64) {
     wait_until(
         "the threads have ended or are blocked on the object",
         || {

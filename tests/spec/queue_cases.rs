@@ -75,7 +75,66 @@ macro_rules! queue_cases {
             q_06_shrinking_queue_priority,
             spec::queue_basic::q_06_shrinking_queue_priority
         );
-        $harness!(queue_maxsize_limits, spec::queue_basic::maxsize_limits);
+        $harness!(
+            huge_maxsize_costs_nothing_fifo,
+            spec::queue_limits::huge_maxsize_costs_nothing_fifo
+        );
+        $harness!(
+            huge_maxsize_costs_nothing_lifo,
+            spec::queue_limits::huge_maxsize_costs_nothing_lifo
+        );
+        $harness!(
+            huge_maxsize_costs_nothing_priority,
+            spec::queue_limits::huge_maxsize_costs_nothing_priority
+        );
+        $harness!(
+            set_maxsize_raises_and_lowers_freely_fifo,
+            spec::queue_limits::set_maxsize_raises_and_lowers_freely_fifo
+        );
+        $harness!(
+            set_maxsize_raises_and_lowers_freely_lifo,
+            spec::queue_limits::set_maxsize_raises_and_lowers_freely_lifo
+        );
+        $harness!(
+            set_maxsize_raises_and_lowers_freely_priority,
+            spec::queue_limits::set_maxsize_raises_and_lowers_freely_priority
+        );
+        $harness!(
+            set_maxsize_huge_after_gets_fifo,
+            spec::queue_limits::set_maxsize_huge_after_gets_fifo
+        );
+        $harness!(
+            set_maxsize_huge_after_gets_lifo,
+            spec::queue_limits::set_maxsize_huge_after_gets_lifo
+        );
+        $harness!(
+            set_maxsize_huge_after_gets_priority,
+            spec::queue_limits::set_maxsize_huge_after_gets_priority
+        );
+        $harness!(
+            timed_put_after_maxsize_changed_fifo,
+            spec::queue_limits::timed_put_after_maxsize_changed_fifo
+        );
+        $harness!(
+            timed_put_after_maxsize_changed_lifo,
+            spec::queue_limits::timed_put_after_maxsize_changed_lifo
+        );
+        $harness!(
+            timed_put_after_maxsize_changed_priority,
+            spec::queue_limits::timed_put_after_maxsize_changed_priority
+        );
+        $harness!(
+            blocking_put_on_full_queue_times_out_fifo,
+            spec::queue_limits::blocking_put_on_full_queue_times_out_fifo
+        );
+        $harness!(
+            blocking_put_on_full_queue_times_out_lifo,
+            spec::queue_limits::blocking_put_on_full_queue_times_out_lifo
+        );
+        $harness!(
+            blocking_put_on_full_queue_times_out_priority,
+            spec::queue_limits::blocking_put_on_full_queue_times_out_priority
+        );
         $harness!(
             q_07_shutdown_empty_fifo,
             spec::queue_shutdown::q_07_shutdown_empty_fifo

@@ -119,7 +119,7 @@ const RETURNED_EARLY: u8 = 2;
 /// block). The trigger thread is joined, bounded by [`SHORT`](super::SHORT). A panic in
 /// `block` (Q-25's `do_exceptional_blocking_test`) propagates after the join.
 pub(super) fn blocking_test<R>(
-    on: u32,
+    on: u64,
     block: impl FnOnce() -> R,
     trigger: impl FnOnce() + Send + 'static,
 ) -> R {

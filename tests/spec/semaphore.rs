@@ -6,7 +6,7 @@
 use super::{
     assert_timeout, join, spawn, spawn_n, timed, wait_blocked_on, wait_settled, wait_until,
 };
-use concurrency::{BoundedSemaphore, Error, IntoTimeout, Semaphore, SemaphoreGuard};
+use concurrency::{BoundedSemaphore, Error, IntoTimeout, Semaphore, SemaphoreGuard, Timeout};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,7 +24,7 @@ pub trait Sem: Send + Sync + Sized + 'static {
     /// The free permits.
     fn value(&self) -> u32;
     /// The trace id (what blocked threads wait on).
-    fn trace_id(&self) -> u32;
+    fn trace_id(&self) -> u64;
 }
 
 macro_rules! impl_sem {
@@ -45,7 +45,7 @@ macro_rules! impl_sem {
             fn value(&self) -> u32 {
                 <$t>::value(self)
             }
-            fn trace_id(&self) -> u32 {
+            fn trace_id(&self) -> u64 {
                 <$t>::trace_id(self)
             }
         }
@@ -434,4 +434,32 @@ pub fn sm_16_mp_semaphore() {
     let (r, dt) = timed(|| sem.acquire(true, 0.1));
     assert_eq!(r, Ok(false));
     assert_timeout(dt, Duration::from_millis(100));
+}
+
+fn nonblocking_rejects_every_timeout<S: Sem>() {
+    let sem = S::make(1).unwrap();
+    let refused = Err(Error::InvalidArgument(
+        "can't specify timeout for non-blocking acquire",
+    ));
+    // CPython tests `timeout is not None` before anything else: every float is a timeout
+    // given, even -1 (which Lock.acquire reads as "none"), NaN and one too large.
+    for seconds in [-1.0, 0.0, 1.0, -100.0, f64::NAN, 1e100] {
+        assert_eq!(sem.acquire(false, seconds), refused, "timeout {seconds}");
+    }
+    assert_eq!(sem.acquire(false, Duration::ZERO), refused);
+    assert_eq!(sem.acquire(false, Some(Duration::from_secs(1))), refused);
+    assert_eq!(sem.acquire(false, Timeout::after(Duration::ZERO)), refused);
+    assert_eq!(sem.value(), 1, "a refused call takes nothing");
+    // No timeout at all is CPython's `timeout=None`.
+    assert_eq!(sem.acquire(false, None), Ok(true));
+    assert_eq!(sem.acquire(false, Timeout::FOREVER), Ok(false));
+    sem.release(1).unwrap();
+}
+
+/// SM-08's rule for every form of timeout: `acquire(blocking=False)` with any timeout given,
+/// `-1.0` included, is ValueError (it used to return `Ok(true)` for `-1.0`); only "none"
+/// (`None`, `Timeout::FOREVER`) is accepted.
+pub fn sm_08_nonblocking_rejects_every_timeout() {
+    nonblocking_rejects_every_timeout::<Semaphore>();
+    nonblocking_rejects_every_timeout::<BoundedSemaphore>();
 }

@@ -426,14 +426,6 @@ pub fn more_threads_than_workers() {
     );
 }
 
-/// The book's demo: with the Lock the total is exact, and without it never too high.
-pub fn counter_demo_with_lock_is_exact() {
-    use concurrency::book::counter::{count_with_lock, count_without_lock};
-    assert_eq!(count_with_lock(4, 20_000), Ok(80_000));
-    let unlocked = count_without_lock(4, 20_000).unwrap();
-    assert!(unlocked <= 80_000 && unlocked > 0, "{unlocked}");
-}
-
 /// Tracing records thread starts and ends with native ids, and lock acquire/release pairs.
 pub fn trace_records_lock_and_threads() {
     use concurrency::trace::{self, Kind};

@@ -1,12 +1,12 @@
 // "Threads and locks": N threads add 1 to a shared counter, without and with a Lock
-// (src/book/counter.rs).
+// (book/programs/src/counter.rs).
 import { mountDemo } from './demo.js';
 
 const state = mountDemo({
   root: 'counter-demo',
   controls: [
     { id: 'threads', label: 'Threads', options: [1, 2, 3, 4, 5, 6, 7, 8], value: 4 },
-    { id: 'iterations', label: 'Increments per thread', options: [10_000, 100_000, 1_000_000], value: 100_000 },
+    { id: 'iterations', label: 'Increments per thread', options: [10_000, 100_000, 1_000_000], value: 1_000_000 },
   ],
   runs: [
     { id: 'unlocked', label: 'Run without lock', program: 'counter', args: (v) => [v.threads, v.iterations, 0] },

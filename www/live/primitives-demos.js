@@ -1,4 +1,4 @@
-// The demos of the "Synchronization primitives" pages, one config each (src/book/*.rs). A page
+// The demos of the "Synchronization primitives" pages, one config each (book/programs/src/*.rs). A page
 // loads this script and only the demo whose root element it contains is mounted.
 import { mountDemo } from './demo.js';
 
@@ -12,6 +12,12 @@ const demos = {
     columns: ['clerks', 'balance', 'expected'],
     row: (r, run) => [run.values.threads, r.balance, r.expected],
     summary: (r) => `Balance ${r.balance} of ${r.expected}: every transfer re-entered the lock it already held.`,
+  },
+  'rlock-owner-demo': {
+    runs: [{ id: 'run', label: 'Release from another thread', program: 'rlock_owner', args: () => [] }],
+    columns: ['release() by the intruder', 'count while refused', 'free afterwards'],
+    row: (r) => [r.refused, r.count, r.free_after ? 'yes' : 'no'],
+    summary: (r) => `The intruder's release() failed: "${r.refused}". The owner still held it ${r.count} levels deep, and released it itself.`,
   },
   'semaphore-demo': {
     controls: [threads(6), { id: 'permits', label: 'Permits', options: [1, 2, 3, 4], value: 2 }, work(100)],
@@ -49,9 +55,22 @@ const demos = {
   'barrier-demo': {
     controls: [threads(4), { id: 'rounds', label: 'Rounds', options: [1, 3, 5, 10], value: 3 }, work(20)],
     runs: [{ id: 'run', label: 'Run the rounds', program: 'barrier', args: (v) => [v.threads, v.rounds, v.work] }],
+    actions: [{ id: 'abort', label: 'abort()', whileRunning: (run) => run.wasm.demo_barrier_abort(run.id) }],
     columns: ['workers', 'rounds', 'trips'],
     row: (r, run) => [run.values.threads, r.rounds, r.trips],
-    summary: (r) => `The barrier tripped ${r.trips} times: each round began only when every worker had finished the last.`,
+    summary: (r) => r.broken
+      ? `The barrier was broken after ${r.trips} trips: every worker got BrokenBarrierError and stopped.`
+      : `The barrier tripped ${r.trips} times: each round began only when every worker had finished the last.`,
+  },
+  'barrier-broken-demo': {
+    controls: [threads(4), { id: 'timeout', label: 'wait() timeout (ms)', options: [0, 200, 500, 1000], value: 500 }],
+    runs: [{ id: 'run', label: 'One worker comes late', program: 'barrier_broken', args: (v) => [v.threads, v.timeout, 0] }],
+    actions: [{ id: 'abort', label: 'abort()', whileRunning: (run) => run.wasm.demo_barrier_abort(run.id) }],
+    columns: ['workers', 'timeout', 'outcomes'],
+    row: (r, run) => [run.values.threads, r.timeout_ms === null ? 'none' : `${r.timeout_ms} ms`, r.outcomes.join(', ')],
+    summary: (r) => r.outcomes.every((o) => o === 'passed')
+      ? 'Everyone passed.'
+      : `Broken: ${r.outcomes.filter((o) => o !== 'passed').length} of ${r.outcomes.length} workers got an error instead of passing.`,
   },
   'deadlock-demo': {
     controls: [{ id: 'patience', label: 'Give up after (ms)', options: [1000, 3000, 10000], value: 3000 }],
@@ -64,7 +83,7 @@ const demos = {
     columns: ['transfer-0', 'transfer-1'],
     row: (r) => r.outcomes,
     summary: (r, run) => run.cycles
-      ? `Deadlock seen: ${run.cycles[0].filter((_, i) => i % 2 === 0).join(' and ')} each waited for a lock the other held. Outcomes: ${r.outcomes.join(', ')}.`
+      ? `Deadlock seen: ${run.cycles[0].names.filter((_, i) => i % 2 === 0).join(' and ')} each waited for a lock the other held. Outcomes: ${r.outcomes.join(', ')}.`
       : `No deadlock. Outcomes: ${r.outcomes.join(', ')}.`,
   },
 };

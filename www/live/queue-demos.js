@@ -1,4 +1,4 @@
-// The demos of the "Queues" chapter (src/book/queue.rs).
+// The demos of the "Queues" chapter (book/programs/src/queue.rs).
 import { mountDemo } from './demo.js';
 
 const demos = {

@@ -1,6 +1,6 @@
 // Loads the library into the page once: instantiates the wasm module, switches tracing on and
 // starts the worker pool. The page itself never blocks; it only awaits this promise.
-import init, * as wasm from '../pkg/concurrency.js';
+import init, * as wasm from '../pkg/concurrency_book.js';
 
 let starting = null;
 
@@ -14,7 +14,10 @@ export function startRuntime() {
           'Serve the book with `cargo xtask serve` (it sends the COOP/COEP headers).');
       }
       await init();
-      wasm.trace_enable(1 << 18);
+      wasm.trace_enable(1 << 20);
+      // Record who holds each plain Lock, so the drawing can be checked against
+      // `inspect_snapshot()` and the wait-for graph knows every holder.
+      wasm.inspect_enable();
       const workers = Math.min(8, Math.max(4, navigator.hardwareConcurrency || 4));
       await wasm.start_workers(workers);
       return { wasm, workers, readyAt: performance.now() };

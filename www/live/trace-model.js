@@ -26,8 +26,11 @@ export const STATES = 3;
 const BUCKETS = 480;
 
 export class TraceModel {
-  constructor(labelOf) {
+  /** `labelOf(id)`: a thread's or object's name; `kindOf(id)`: an object's ObjectKind if it
+   *  was made before this model saw it (the page's hub knows every object ever made). */
+  constructor(labelOf, kindOf = () => null) {
     this.labelOf = labelOf;
+    this.kindOf = kindOf;
     this.reset();
   }
 
@@ -47,7 +50,9 @@ export class TraceModel {
     }
   }
 
-  applyOne(time, kind, thread, object, arg) {
+  /** One event. `foreign`: its thread is not one of this run's (the page pressing a button):
+   *  it changes objects, but gets no lane. */
+  applyOne(time, kind, thread, object, arg, foreign = false) {
     if (this.origin === null) this.origin = time;
     const t = Math.max(0, time - this.origin);
     this.latest = Math.max(this.latest, t);
@@ -82,22 +87,35 @@ export class TraceModel {
       }
       case Kind.Acquire: {
         const o = this.object(object);
-        o.owner = thread; o.acquisitions++; o.value = arg;
-        this.setState(this.lane(thread), t, HOLDING);
+        o.owner = thread; o.acquisitions++;
+        // A Lock reports 0 (it is just held), an RLock its recursion count, a Semaphore the
+        // permits left.
+        o.value = o.kind === ObjectKind.Lock ? 1 : arg;
+        if (foreign) break;
+        const lane = this.lane(thread);
+        if (o.kind === ObjectKind.Lock || o.kind === ObjectKind.RLock) lane.held.add(object);
+        this.setState(lane, t, this.stateOf(lane));
         break;
       }
       case Kind.Release: {
         const o = this.object(object);
-        if (o.owner === thread) o.owner = null;
-        o.value = 0;
-        // A Condition's wait releases its lock after it began waiting: the lane stays blocked.
-        const lane = this.lane(thread);
-        this.setState(lane, t, lane.blockedOn !== null ? BLOCKED : RUNNING);
+        // A Lock has no owner: any thread may release it; its holder's lane lets go.
+        const holder = o.owner === null ? null : this.lanes.get(o.owner);
+        o.owner = null;
+        o.value = o.kind === ObjectKind.Lock || o.kind === ObjectKind.RLock ? 0 : arg;
+        for (const lane of new Set([holder, foreign ? null : this.lane(thread)])) {
+          if (!lane) continue;
+          lane.held.delete(object);
+          // A Condition's wait releases its lock after it began waiting: that lane stays
+          // blocked (stateOf looks at blockedOn first).
+          if (lane.state !== null) this.setState(lane, t, this.stateOf(lane));
+        }
         break;
       }
       case Kind.WaitBegin: {
         const o = this.object(object);
         o.waiters.add(thread); o.waits++; o.reasons.set(thread, arg);
+        if (foreign) break;
         const lane = this.lane(thread);
         lane.blockedOn = object;
         this.setState(lane, t, BLOCKED);
@@ -106,9 +124,10 @@ export class TraceModel {
       case Kind.WaitEnd: {
         const o = this.object(object);
         o.waiters.delete(thread); o.reasons.delete(thread);
+        if (foreign) break;
         const lane = this.lane(thread);
         lane.blockedOn = null;
-        this.setState(lane, t, RUNNING);
+        this.setState(lane, t, this.stateOf(lane));
         break;
       }
       default:
@@ -121,7 +140,7 @@ export class TraceModel {
     if (!lane) {
       lane = {
         id, name: this.labelOf(id) ?? `thread ${id}`, worker: null, start: null, end: null,
-        state: null, since: 0, blockedOn: null, panicked: false,
+        state: null, since: 0, blockedOn: null, panicked: false, held: new Set(),
         buckets: new Float64Array(BUCKETS * STATES),
       };
       this.lanes.set(id, lane);
@@ -132,11 +151,17 @@ export class TraceModel {
   object(id) {
     let o = this.objects.get(id);
     if (!o) {
-      o = { id, kind: null, label: null, owner: null, waiters: new Set(), reasons: new Map(),
+      o = { id, kind: this.kindOf(id), label: null, owner: null, waiters: new Set(), reasons: new Map(),
             value: 0, tasks: 0, notified: 0, acquisitions: 0, waits: 0 };
       this.objects.set(id, o);
     }
     return o;
+  }
+
+  /** What a lane not blocked is doing: holding a lock, or just running. */
+  stateOf(lane) {
+    if (lane.blockedOn !== null) return BLOCKED;
+    return lane.held.size ? HOLDING : RUNNING;
   }
 
   setState(lane, t, state) {
@@ -151,8 +176,11 @@ export class TraceModel {
     lane.since = Math.max(lane.since, t);
   }
 
-  /** Brings every open lane up to the latest event, so the drawing is current. */
-  flush() {
+  /** Brings every open lane up to the latest event, or to `nowMs` (a time on the trace's
+   *  clock) while the run goes on: a thread blocked for good reports nothing more, and must
+   *  still be drawn blocked up to now. */
+  flush(nowMs = null) {
+    if (nowMs !== null && this.origin !== null) this.latest = Math.max(this.latest, nowMs - this.origin);
     for (const lane of this.lanes.values()) if (lane.state !== null) this.advance(lane, this.latest);
   }
 

@@ -16,6 +16,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
+    // Started as `cargo +stable xtask` (see the README), rustup tells every child to use
+    // stable; the children (cargo, wasm-pack, mdbook's builds) must use the toolchain
+    // rust-toolchain.toml pins instead.
+    for var in [
+        "RUSTUP_TOOLCHAIN",
+        "RUSTUP_TOOLCHAIN_SOURCE",
+        "CARGO",
+        "RUSTC",
+        "RUSTDOC",
+    ] {
+        std::env::remove_var(var);
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve_command(&args[1..]),
@@ -67,9 +79,9 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
-/// `cargo`, the one running this xtask (for native builds: std as shipped).
+/// `cargo` through rustup, so the pinned toolchain builds (native builds: std as shipped).
 pub fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    Command::new("cargo")
 }
 
 /// The environment wasm builds need: std rebuilt with atomics. Only for wasm commands: given
@@ -151,6 +163,14 @@ fn test_command() -> Result {
         .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
         .env("CHROMEDRIVER", setup::CHROMEDRIVER)
         .env("WASM_BINDGEN_TEST_TIMEOUT", "180"))?;
+    // 4b. The book's programs in Chromium, as the page runs them (their own wasm crate).
+    // (Run from the crate's folder: given a path, wasm-pack hands `--test` to the runner.)
+    run(Command::new("wasm-pack")
+        .args(["test", "--headless", "--chrome", "--", "--test", "web"])
+        .current_dir(root().join("book/programs"))
+        .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
+        .env("CHROMEDRIVER", setup::CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "180"))?;
     // 5. The served book, end to end, in headless Chromium.
     e2e()?;
     // 6. The benchmarks build and run (a quick pass; real numbers come from `cargo bench`).
@@ -163,6 +183,8 @@ fn test_command() -> Result {
             "primitives",
             "--bench",
             "queue",
+            "--bench",
+            "process",
         ])
         .env("BENCH_QUICK", "1"))?;
     eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());

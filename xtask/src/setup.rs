@@ -20,27 +20,65 @@ pub enum Need {
 }
 
 pub fn tools(need: Need) -> Result {
-    // The nightly named by rust-toolchain.toml needs the std sources and the wasm target; rustup
-    // does not add them by itself here (RUSTUP_AUTO_INSTALL=0). Both are no-ops when present.
-    run(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]))?;
-    run(Command::new("rustup").args([
-        "target",
-        "add",
-        "wasm32-unknown-unknown",
-        "--toolchain",
-        "nightly",
-    ]))?;
+    toolchain(need == Need::Everything)?;
     cargo_install("wasm-pack", WASM_PACK, &["--locked"])?;
     // `--locked` fails for wasm-bindgen-cli 0.2.130 (a locked dependency is missing upstream).
     cargo_install("wasm-bindgen-cli", &wasm_bindgen_version()?, &[])?;
     cargo_install("mdbook", MDBOOK, &["--locked"])?;
     if need == Need::Everything {
-        // Miri checks the unsafe code of the lock-free queue stores (`cargo xtask test`).
-        run(Command::new("rustup").args(["component", "add", "miri", "--toolchain", "nightly"]))?;
         chromium()?;
         npm_packages()?;
     }
     Ok(())
+}
+
+/// The dated nightly `rust-toolchain.toml` names, with the std sources and the wasm target
+/// (and Miri, for the tests). rustup does not install a pinned toolchain by itself on these
+/// machines (`RUSTUP_AUTO_INSTALL=0`), so the xtask does; the README runs it as
+/// `cargo +stable xtask ...` so that it can start before the pinned toolchain exists.
+/// Never the floating `nightly`: every machine builds with the same compiler.
+fn toolchain(with_miri: bool) -> Result {
+    let channel = pinned_channel()?;
+    let installed = Command::new("rustup")
+        .args(["run", &channel, "rustc", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            &channel,
+            "--profile",
+            "minimal",
+        ]))?;
+    }
+    let mut components = vec!["rust-src"];
+    if with_miri {
+        components.push("miri");
+    }
+    // No-ops when present.
+    run(Command::new("rustup")
+        .args(["component", "add", "--toolchain", &channel])
+        .args(&components))?;
+    run(Command::new("rustup").args([
+        "target",
+        "add",
+        "wasm32-unknown-unknown",
+        "--toolchain",
+        &channel,
+    ]))
+}
+
+/// `channel` from rust-toolchain.toml.
+fn pinned_channel() -> Result<String> {
+    let file = std::fs::read_to_string(root().join("rust-toolchain.toml"))
+        .map_err(|e| format!("rust-toolchain.toml: {e}"))?;
+    file.lines()
+        .filter_map(|l| l.trim().strip_prefix("channel"))
+        .filter_map(|rest| rest.trim().strip_prefix('='))
+        .map(|v| v.trim().trim_matches('"').to_owned())
+        .next()
+        .ok_or_else(|| "rust-toolchain.toml names no channel".to_owned())
 }
 
 /// The `wasm-bindgen` version Cargo.lock pins.
@@ -76,7 +114,7 @@ fn cargo_install(name: &str, version: &str, extra: &[&str]) -> Result {
     {
         return Ok(());
     }
-    let mut cmd = Command::new("cargo");
+    let mut cmd = crate::cargo();
     cmd.args(["install", name, "--version", version])
         .args(extra);
     run(&mut cmd)

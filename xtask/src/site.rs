@@ -1,5 +1,6 @@
-//! Builds the served site into `target/site`: the book (mdBook), the wasm package
-//! (`pkg/`, release) and the page scripts (`live/`, from `www/live`).
+//! Builds the served site into `target/site`: the book (mdBook), the wasm package of the
+//! book's programs (`pkg/`, release, from `book/programs`, which links the library) and the
+//! page scripts (`live/`, from `www/live`).
 
 use crate::{root, run, wasm_env, Result};
 use std::path::Path;
@@ -9,16 +10,18 @@ pub fn build() -> Result {
     let root = root();
     let site = root.join("target/site");
     let mut pack = Command::new("wasm-pack");
-    pack.args([
-        "build",
-        "--target",
-        "web",
-        "--release",
-        "--no-pack",
-        "--no-typescript",
-        "--out-dir",
-        "target/pkg",
-    ]);
+    let out_dir = root.join("target/pkg");
+    pack.arg("build")
+        .arg(root.join("book/programs"))
+        .args([
+            "--target",
+            "web",
+            "--release",
+            "--no-pack",
+            "--no-typescript",
+            "--out-dir",
+        ])
+        .arg(&out_dir);
     wasm_env(&mut pack);
     run(&mut pack)?;
     if site.exists() {
@@ -31,7 +34,7 @@ pub fn build() -> Result {
         .arg(&site))?;
     copy_dir(&root.join("target/pkg"), &site.join("pkg"))?;
     copy_dir(&root.join("www/live"), &site.join("live"))?;
-    let wasm = site.join("pkg/concurrency_bg.wasm");
+    let wasm = site.join("pkg/concurrency_book_bg.wasm");
     let size = std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
     eprintln!(
         "site built in {} (wasm module {} KiB)",

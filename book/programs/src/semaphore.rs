@@ -2,21 +2,26 @@
 //! wait for one to come back. And "BoundedSemaphore": giving back more than was taken is an
 //! error, not a silent extra permit.
 
-use super::common::{join_all, start_threads};
-use crate::{sleep, BoundedSemaphore, Error, Semaphore};
+use crate::common::{join_all, start_threads, Stop};
+use concurrency::{sleep, BoundedSemaphore, Error, Semaphore};
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// `threads` downloads share `permits` connections. Returns the most that ever ran at once.
-pub fn downloads(threads: usize, permits: i64, work: Duration) -> Result<u32, Error> {
+/// After a stop, the downloads not yet begun are skipped.
+pub fn downloads(threads: usize, permits: i64, work: Duration, stop: &Stop) -> Result<u32, Error> {
     // ANCHOR: pool
     let connections = Arc::new(Semaphore::new(permits)?);
     let (inside, most) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
-    crate::trace::set_label(connections.trace_id(), "connections");
+    concurrency::trace::set_label(connections.trace_id(), "connections");
     let (c, i, m) = (connections.clone(), inside.clone(), most.clone());
+    let s = stop.clone();
     let downloads = start_threads("download", threads, move |_| {
         let _permit = c.guard()?; // `with connections:` waits while all permits are out
+        if s.requested() {
+            return Ok(()); // the page's Stop button: skip the download
+        }
         let now = i.fetch_add(1, SeqCst) + 1;
         m.fetch_max(now, SeqCst);
         sleep(work)?; // the download

@@ -1,8 +1,13 @@
 //! "Deadlock": two threads take two locks in opposite orders. Each holds one and waits for the
 //! other: neither can ever go on. The fix is one global order for taking locks.
+//!
+//! The locks are RLocks: an RLock has an owner, so while both threads wait without a timeout
+//! the crate knows the cycle is certain (only its owner could release each lock), and
+//! deadlock detection refuses the wait that closes it. With plain Locks, or with a timeout,
+//! the cycle is only suspected and shown, not refused (`inspect`).
 
-use super::common::{join_all, start_threads};
-use crate::{sleep, Error, Lock};
+use crate::common::{join_all, start_threads};
+use concurrency::{sleep, Error, IntoTimeout, RLock};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,11 +30,16 @@ fn record(outcomes: &Mutex<Vec<Outcome>>, i: usize, outcome: Outcome) {
 
 /// Two threads, two locks. `ordered`: both take "lock A" first (the fix). Otherwise thread 0
 /// takes A then B and thread 1 takes B then A. Each holds its first lock for `hold`, and
-/// waits at most `patience` for the second.
-pub fn two_locks(ordered: bool, hold: Duration, patience: Duration) -> Result<Vec<Outcome>, Error> {
-    let (a, b) = (Arc::new(Lock::new()), Arc::new(Lock::new()));
-    crate::trace::set_label(a.trace_id(), "lock A");
-    crate::trace::set_label(b.trace_id(), "lock B");
+/// waits at most `patience` for the second (`None`: as long as it takes).
+pub fn two_locks(
+    ordered: bool,
+    hold: Duration,
+    patience: impl IntoTimeout,
+) -> Result<Vec<Outcome>, Error> {
+    let patience = patience.into_timeout()?;
+    let (a, b) = (Arc::new(RLock::new()), Arc::new(RLock::new()));
+    concurrency::trace::set_label(a.trace_id(), "lock A");
+    concurrency::trace::set_label(b.trace_id(), "lock B");
     let outcomes = Arc::new(Mutex::new(vec![Outcome::Done, Outcome::Done]));
     let o = outcomes.clone();
     // ANCHOR: opposite_order

@@ -1,8 +1,8 @@
 //! "Condition": producers and consumers share a bounded buffer. A producer waits while it is
 //! full, a consumer while it is empty; each change is announced with `notify_all`.
 
-use super::common::{join_all, start_threads};
-use crate::{sleep, Condition, Error};
+use crate::common::{join_all, start_threads, Stop};
+use concurrency::{sleep, Condition, Error};
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,13 +15,15 @@ struct Shelf {
     producers_left: AtomicU32,
 }
 
-/// Returns how many items were consumed (always `producers * per_producer`).
+/// Returns how many items were consumed (always `producers * per_producer`; fewer if stopped:
+/// the producers stop making items, the consumers take what is left).
 pub fn shelf(
     producers: usize,
     consumers: usize,
     per_producer: u32,
     capacity: u32,
     work: Duration,
+    stop: &Stop,
 ) -> Result<u64, Error> {
     let shelf = Arc::new(Shelf {
         cond: Condition::new(),
@@ -29,13 +31,16 @@ pub fn shelf(
         capacity: capacity.max(1),
         producers_left: AtomicU32::new(producers as u32),
     });
-    crate::trace::set_label(shelf.cond.trace_id(), "shelf condition");
-    crate::trace::set_label(shelf.cond.lock().trace_id(), "shelf lock");
+    concurrency::trace::set_label(shelf.cond.trace_id(), "shelf condition");
+    concurrency::trace::set_label(shelf.cond.lock().trace_id(), "shelf lock");
     let consumed = Arc::new(AtomicU32::new(0));
-    let s = shelf.clone();
+    let (s, stop) = (shelf.clone(), stop.clone());
     // ANCHOR: producer
     let makers = start_threads("producer", producers, move |_| {
         for _ in 0..per_producer {
+            if stop.requested() {
+                break; // the page's Stop button
+            }
             sleep(work)?; // make an item
             let held = s.cond.guard()?; // `with cond:`
             held.wait_for(|| s.items.load(Relaxed) < s.capacity, None)?; // room?

@@ -2,8 +2,8 @@
 //! `join` waits for all of them; `shutdown` ends the pipeline. And the three orders a queue can
 //! hand items out in.
 
-use super::common::{join_all, start_threads};
-use crate::{sleep, Error, LifoQueue, PriorityQueue, Queue};
+use crate::common::{join_all, start_threads, Stop};
+use concurrency::{sleep, Error, LifoQueue, PriorityQueue, Queue};
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +19,8 @@ pub struct Counts {
 
 /// Runs `producers` threads putting `items` each into `queue` (waiting `make` per item) and
 /// `consumers` threads taking them (working `take` per item), until every item is done or
-/// someone calls `queue.shutdown(..)`.
+/// someone calls `queue.shutdown(..)`. A stop ends the producers' loops (the page's Stop
+/// also shuts the queue down, at once).
 pub fn pipeline(
     queue: Arc<Queue<u32>>,
     producers: usize,
@@ -27,13 +28,17 @@ pub fn pipeline(
     items: u32,
     make: Duration,
     take: Duration,
+    stop: &Stop,
 ) -> Result<Counts, Error> {
-    crate::trace::set_label(queue.trace_id(), "work queue");
+    concurrency::trace::set_label(queue.trace_id(), "work queue");
     let (made, used) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
-    let (q, m) = (queue.clone(), made.clone());
+    let (q, m, s) = (queue.clone(), made.clone(), stop.clone());
     // ANCHOR: producer
     let makers = start_threads("producer", producers, move |p| {
         for i in 0..items {
+            if s.requested() {
+                break; // the page's Stop button
+            }
             sleep(make)?; // make an item
             match q.put(p as u32 * 1000 + i, true, None) {
                 Ok(()) => m.fetch_add(1, SeqCst),

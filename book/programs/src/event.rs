@@ -1,8 +1,8 @@
 //! "Event": threads wait for a signal. The page's Set button calls `set()` on the browser's
 //! main thread (it never blocks); every waiter wakes at once.
 
-use super::common::{join_all, start_threads};
-use crate::{Error, Event};
+use crate::common::{join_all, start_threads};
+use concurrency::{Error, Event};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ pub fn starting_line(
     runners: usize,
     patience: Duration,
 ) -> Result<usize, Error> {
-    crate::trace::set_label(start.trace_id(), "starting gun");
+    concurrency::trace::set_label(start.trace_id(), "starting gun");
     let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let (s, n) = (start.clone(), seen.clone());
     // ANCHOR: wait
