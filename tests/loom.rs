@@ -1,9 +1,12 @@
 //! Model checking of the seam-level algorithms in `src/algo/` with loom: every interleaving of
 //! a few threads (bounded preemptions) is explored, so a lost wake-up, a broken mutual
-//! exclusion or an ordering bug shows up as a failing model or a deadlock loom reports.
+//! exclusion or an ordering bug shows up as a failing model (a lost wake-up as a parked waiter
+//! spinning until loom's branch limit).
 //!
 //! The algorithm files are compiled here, unchanged, against this file's `primitive` (loom's
-//! atomics) and a loom seam; time does not pass under loom, so models use no timeouts.
+//! atomics) and the loom seam `src/sys/futex/loom.rs`, which promises exactly what the real
+//! seam does (no ordering, spurious wake-ups); time does not pass under loom, so models use no
+//! timeouts.
 //!
 //! Run (the xtask's test command does): `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2
 //! cargo test --release --test loom` (with its own target dir).
@@ -16,8 +19,10 @@ macro_rules! const_unless_loom {
 }
 
 mod primitive {
+    /// loom's, plus the value of its last write, which the loom seam's compare reads.
+    pub use crate::loom_seam::AtomicU32;
     pub use loom::cell::UnsafeCell;
-    pub use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+    pub use loom::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
     pub use loom::thread::yield_now;
     /// One re-read before parking keeps the models small (each read is a point loom branches on).
     pub const SPINS: u32 = 1;
@@ -25,54 +30,18 @@ mod primitive {
     pub const PUT_BACKOFF_ROUNDS: u32 = 1;
 }
 
+// ---- The seam (src/sys/futex/loom.rs): as weak as the contract in src/sys/futex/mod.rs ----
+#[path = "../src/sys/futex/loom.rs"]
+mod loom_seam;
+
 mod sys {
     pub fn can_block() -> bool {
         true
     }
 
-    /// The seam over one loom Mutex + Condvar: wait compares under the mutex, wakes notify all
-    /// (the seam allows spurious wake-ups, so waking too many is within the contract).
-    pub mod futex {
-        use crate::primitive::{AtomicU32, Ordering};
-        use loom::sync::{Condvar, Mutex};
-        use std::time::Duration;
-
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum WaitOutcome {
-            Woken,
-            TimedOut,
-        }
-
-        loom::lazy_static! {
-            static ref SEAM: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
-        }
-
-        pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitOutcome {
-            let guard = SEAM.0.lock().unwrap();
-            if word.load(Ordering::SeqCst) != expected {
-                return WaitOutcome::Woken;
-            }
-            if timeout.is_some() {
-                return WaitOutcome::TimedOut;
-            }
-            drop(SEAM.1.wait(guard).unwrap());
-            WaitOutcome::Woken
-        }
-
-        pub fn wake_one(word: &AtomicU32) {
-            wake_all(word)
-        }
-
-        pub fn wake_all(_word: &AtomicU32) {
-            drop(SEAM.0.lock().unwrap());
-            SEAM.1.notify_all();
-        }
-
-        pub fn can_block() -> bool {
-            true
-        }
-    }
+    pub(crate) use crate::loom_seam as futex;
 }
+// ---- end of the seam ----
 
 mod time {
     use std::time::Duration;
@@ -847,4 +816,67 @@ mod pipe_ring_model {
             reader.join().unwrap();
         });
     }
+}
+
+// ---- Models of the seam itself (src/sys/futex/loom.rs) ----
+
+/// A hand-over through a futex word: the producer writes `data`, stores 1 to `flag` (Release),
+/// wakes; the consumer waits on `flag` while it holds 0, then reads it with `observe` (and
+/// waits again while it reads 0), then reads `data`. Under the seam's contract only the
+/// flag's own Release/Acquire orders `data`.
+fn futex_handoff(observe: loom::sync::atomic::Ordering) {
+    use loom::sync::atomic::Ordering::Release;
+    use sys::futex;
+    loom::model(move || {
+        let data = Arc::new(loom::cell::UnsafeCell::new(0u32));
+        let flag = Arc::new(primitive::AtomicU32::new(0));
+        let (d, f) = (data.clone(), flag.clone());
+        let producer = thread::spawn(move || {
+            // SAFETY: loom checks this access against the consumer's read.
+            d.with_mut(|p| unsafe { *p = 42 });
+            f.store(1, Release);
+            futex::wake_one(&f);
+        });
+        loop {
+            futex::wait(&flag, 0, None);
+            if flag.load(observe) != 0 {
+                break;
+            }
+        }
+        // SAFETY: loom reports it if the producer's write does not happen-before this read.
+        assert_eq!(data.with(|p| unsafe { *p }), 42);
+        producer.join().unwrap();
+    });
+}
+
+/// The seam orders nothing: a consumer that reads its flag with Relaxed, counting on the
+/// futex (its compare, its wake) to order the data, is caught. (The earlier loom seam, a
+/// SeqCst compare under a mutex the waker also took, let this pass: every way to the read
+/// went through an Acquire compare or the mutex.)
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn seam_catches_reliance_on_the_futex_for_ordering() {
+    futex_handoff(loom::sync::atomic::Ordering::Relaxed);
+}
+
+/// The same hand-over with the flag read with Acquire passes: the model above fails for the
+/// missing Acquire, not for the seam.
+#[test]
+fn seam_handoff_ordered_by_its_own_word_passes() {
+    futex_handoff(loom::sync::atomic::Ordering::Acquire);
+}
+
+/// The seam returns spuriously: a wait nobody wakes, on a word nobody changes, still returns
+/// (`Woken`, the word unchanged), so a caller that takes a return for its condition is caught.
+/// (Without spurious returns this model would spin until loom's branch limit.)
+#[test]
+fn seam_returns_spuriously_without_a_wake() {
+    use sys::futex::{self, WaitOutcome};
+    loom::model(|| {
+        let word = Arc::new(primitive::AtomicU32::new(0));
+        let w = word.clone();
+        let waiter = thread::spawn(move || futex::wait(&w, 0, None));
+        assert_eq!(waiter.join().unwrap(), WaitOutcome::Woken);
+        assert_eq!(word.load(Relaxed), 0, "nobody changed the word");
+    });
 }

@@ -36,6 +36,7 @@ macro_rules! native_test {
 
 spec_cases!(native_test);
 queue_cases!(native_test);
+unwind_cases!(native_test);
+queue_unwind_cases!(native_test);
 native_only_cases!(native_test);
-queue_native_only_cases!(native_test);
 program_cases!(native_test);

@@ -7,8 +7,12 @@
 mod stress_common;
 
 use concurrency::{Barrier, Condition, Event, Lock, RLock, Semaphore, Thread, ThreadState};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
+use std::sync::atomic::{
+    AtomicU32, AtomicU64,
+    Ordering::{Relaxed, SeqCst},
+};
 use std::sync::Arc;
+use std::time::Duration;
 use stress_common::{chaos, join_all, start, Rng, BOUND};
 
 const THREADS: usize = 8;
@@ -25,66 +29,128 @@ fn run(name: &str, work: impl Fn(usize, &mut Rng) + Send + Sync + Clone + 'stati
     join_all(&threads);
 }
 
+/// What a stress test counts across its threads: acquisitions that succeeded, and the
+/// attempts made without a timeout (each of which must succeed).
+#[derive(Default)]
+struct Tally {
+    taken: AtomicU64,
+    untimed: AtomicU64,
+}
+
+impl Tally {
+    /// Records one attempt: `taken` is what the acquire returned for `timeout`.
+    fn record(&self, timeout: Option<Duration>, taken: bool) {
+        assert!(
+            taken || timeout.is_some(),
+            "an acquire without a timeout returned false"
+        );
+        self.untimed.fetch_add(timeout.is_none() as u64, SeqCst);
+        self.taken.fetch_add(taken as u64, SeqCst);
+    }
+
+    /// Every untimed attempt took it, and no more were taken than attempted.
+    fn check(&self, attempts: u64) -> u64 {
+        let (taken, untimed) = (self.taken.load(SeqCst), self.untimed.load(SeqCst));
+        assert!(
+            untimed > 0 && taken >= untimed && taken <= attempts,
+            "taken {taken}, untimed attempts {untimed}, attempts {attempts}"
+        );
+        taken
+    }
+}
+
 #[test]
 fn lock_never_has_two_holders() {
-    let (lock, inside, done) = (
+    const ROUNDS: u64 = 20_000;
+    let (lock, inside, tally) = (
         Arc::new(Lock::new()),
         Arc::new(AtomicU32::new(0)),
-        Arc::new(AtomicU64::new(0)),
+        Arc::new(Tally::default()),
     );
+    // Incremented by a separate load and store under the lock: two holders at once lose
+    // updates, which the final count shows even if `inside` missed the overlap.
+    let count = Arc::new(AtomicU64::new(0));
+    let (l, t, c) = (lock.clone(), tally.clone(), count.clone());
     run("lock", move |_, rng| {
-        for _ in 0..20_000 {
-            if lock.acquire(true, rng.timeout()).unwrap() {
+        for _ in 0..ROUNDS {
+            let timeout = rng.timeout();
+            let taken = l.acquire(true, timeout).unwrap();
+            t.record(timeout, taken);
+            if taken {
                 assert_eq!(inside.fetch_add(1, SeqCst), 0, "two holders");
+                c.store(c.load(Relaxed) + 1, Relaxed);
                 inside.fetch_sub(1, SeqCst);
-                done.fetch_add(1, SeqCst);
-                lock.release().unwrap();
+                l.release().unwrap();
             }
         }
     });
+    let taken = tally.check(ROUNDS * THREADS as u64);
+    assert_eq!(
+        count.load(Relaxed),
+        taken,
+        "an update under the lock was lost"
+    );
+    assert!(!lock.locked(), "every holder released it");
 }
 
 #[test]
 fn rlock_levels_stay_with_their_owner() {
-    let (lock, inside) = (Arc::new(RLock::new()), Arc::new(AtomicU32::new(0)));
+    const ROUNDS: u64 = 5000;
+    let (lock, inside, tally) = (
+        Arc::new(RLock::new()),
+        Arc::new(AtomicU32::new(0)),
+        Arc::new(Tally::default()),
+    );
+    let (l, t) = (lock.clone(), tally.clone());
     run("rlock", move |_, rng| {
-        for _ in 0..5000 {
-            if lock.acquire(true, rng.timeout()).unwrap() {
+        for _ in 0..ROUNDS {
+            let timeout = rng.timeout();
+            let taken = l.acquire(true, timeout).unwrap();
+            t.record(timeout, taken);
+            if taken {
                 assert_eq!(inside.fetch_add(1, SeqCst), 0, "two owners");
                 let depth = rng.below(3) + 1;
                 for _ in 0..depth {
                     assert!(
-                        lock.acquire(true, rng.timeout()).unwrap(),
+                        l.acquire(true, rng.timeout()).unwrap(),
                         "the owner re-enters at once"
                     );
                 }
-                assert_eq!(lock.recursion_count(), depth + 1);
+                assert_eq!(l.recursion_count(), depth + 1);
                 for _ in 0..depth {
-                    lock.release().unwrap();
+                    l.release().unwrap();
                 }
                 inside.fetch_sub(1, SeqCst);
-                lock.release().unwrap();
+                l.release().unwrap();
             }
         }
     });
+    tally.check(ROUNDS * THREADS as u64);
+    assert!(!lock.locked(), "every owner released every level");
 }
 
 #[test]
 fn semaphore_never_over_acquires() {
-    let (sem, inside) = (
+    const ROUNDS: u64 = 20_000;
+    let (sem, inside, tally) = (
         Arc::new(Semaphore::new(3).unwrap()),
         Arc::new(AtomicU32::new(0)),
+        Arc::new(Tally::default()),
     );
-    let s = sem.clone();
+    let (s, t) = (sem.clone(), tally.clone());
     run("semaphore", move |_, rng| {
-        for _ in 0..20_000 {
-            if s.acquire(true, rng.timeout()).unwrap() {
+        for _ in 0..ROUNDS {
+            let timeout = rng.timeout();
+            let taken = s.acquire(true, timeout).unwrap();
+            t.record(timeout, taken);
+            if taken {
                 assert!(inside.fetch_add(1, SeqCst) < 3, "more holders than permits");
                 inside.fetch_sub(1, SeqCst);
                 s.release(1).unwrap();
             }
         }
     });
+    tally.check(ROUNDS * THREADS as u64);
     assert_eq!(sem.value(), 3, "every permit came back");
 }
 
@@ -181,19 +247,21 @@ fn condition_hands_over_every_item_once() {
 
 #[test]
 fn barrier_keeps_everyone_in_step() {
+    const ROUNDS: u32 = 200;
     let barrier = Arc::new(Barrier::new(THREADS as u32).unwrap());
     let round = Arc::new(AtomicU32::new(0));
-    run("barrier", move |i, rng| {
-        for r in 0..200 {
+    let r = round.clone();
+    run("barrier", move |_, rng| {
+        for n in 0..ROUNDS {
             if rng.below(8) == 0 {
                 std::thread::yield_now();
             }
-            assert!(round.load(SeqCst) >= r, "a thread ran ahead of its round");
+            assert_eq!(r.load(SeqCst), n, "a thread is out of step with the rounds");
             if barrier.wait(None).unwrap() == 0 {
-                round.fetch_add(1, SeqCst);
+                r.fetch_add(1, SeqCst);
             }
-            let _ = i;
             barrier.wait(None).unwrap();
         }
     });
+    assert_eq!(round.load(SeqCst), ROUNDS, "every round ended once");
 }

@@ -84,17 +84,20 @@ fn cycle_through(thread: u64) -> Cycle {
     })
 }
 
-/// A thread holding a Lock and another blocked on it: the snapshot names both.
+/// A thread holding a Lock and another blocked on it: the snapshot names both. The holder
+/// keeps the lock until the test has seen the waiter Blocked on it (not for a fixed time the
+/// waiter may need more than to get there).
 pub fn snapshot_shows_holder_and_waiter() {
     inspect::enable();
     let lock = Arc::new(Lock::new());
     concurrency::trace::set_label(lock.trace_id(), "the lock");
-    let l = lock.clone();
+    let release = Arc::new(Event::new());
+    let (l, r) = (lock.clone(), release.clone());
     let holder = Thread::builder()
         .name("holder")
         .target(move || {
             let _held = l.guard().unwrap();
-            concurrency::sleep(200 * MS).unwrap();
+            assert_eq!(r.wait(SHORT), Ok(true), "the test let the holder go");
         })
         .build();
     holder.start().unwrap();
@@ -118,7 +121,10 @@ pub fn snapshot_shows_holder_and_waiter() {
         if !view.waiters.is_empty() {
             break view;
         }
-        assert!(concurrency::monotonic() - start < SHORT);
+        assert!(
+            concurrency::monotonic() - start < SHORT,
+            "the waiter never showed as blocked on the lock"
+        );
         concurrency::sleep(MS).unwrap();
     };
     assert_eq!(view.name, "the lock");
@@ -131,8 +137,10 @@ pub fn snapshot_shows_holder_and_waiter() {
             on: lock.trace_id()
         }
     );
+    release.set();
     assert_eq!(holder.join(SHORT), Ok(true));
     assert_eq!(waiter.join(SHORT), Ok(true));
+    assert!(!holder.panicked() && !waiter.panicked());
 }
 
 /// Opposite lock order, waits with a timeout: while both wait, `deadlocks()` reports the

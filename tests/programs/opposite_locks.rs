@@ -2,7 +2,7 @@
 //! orders, hold the first for `hold`, and wait at most `patience` for the second. (The book's
 //! own version, with its narration, is `book/programs/src/deadlock.rs`.)
 
-use concurrency::{sleep, Error, IntoTimeout, RLock, Thread};
+use concurrency::{sleep, Barrier, Error, IntoTimeout, RLock, Thread};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,6 +30,9 @@ pub fn two_locks(
     concurrency::trace::set_label(locks[0].trace_id(), "lock A");
     concurrency::trace::set_label(locks[1].trace_id(), "lock B");
     let outcomes = Arc::new(Mutex::new(vec![Outcome::Done, Outcome::Done]));
+    // In opposite order, both hold their first lock before either reaches for its second, so
+    // the cycle always forms (not only when the second thread starts within `hold`).
+    let gate = Arc::new(Barrier::new(2)?);
     let threads: Vec<Thread> = (0..2)
         .map(|i| {
             let (first, second) = if ordered || i == 0 {
@@ -37,11 +40,14 @@ pub fn two_locks(
             } else {
                 (locks[1].clone(), locks[0].clone())
             };
-            let outcomes = outcomes.clone();
+            let (outcomes, gate) = (outcomes.clone(), gate.clone());
             Thread::builder()
                 .name(format!("transfer-{i}"))
                 .target(move || {
                     let _one = first.guard().expect("the first lock is free");
+                    if !ordered {
+                        gate.wait(None).expect("both reach the gate");
+                    }
                     sleep(hold).expect("a worker may sleep");
                     let outcome = match second.acquire(true, patience) {
                         Ok(true) => {

@@ -13,6 +13,12 @@
 //! | Linux                             | `linux.rs`         | `futex(FUTEX_WAIT/WAKE_PRIVATE)`       |
 //! | wasm32 with atomics (Web Workers) | `wasm.rs`          | `memory.atomic.wait32` / `notify`      |
 //! | every other OS, or feature `portable-seam` | `parking_table.rs` | a hashed table of std `Mutex` + `Condvar` |
+//! | loom models (`tests/loom.rs` only) | `loom.rs` | bookkeeping loom does not see; exactly this contract |
+//!
+//! # What the seam promises
+//! - **No lost wake-up.** `wait` compares the word and starts waiting in one step with respect
+//!   to `wake_*` on the same word: a wake that comes after the compare wakes the waiter, and a
+//!   compare that comes after a wake sees what the waking thread wrote to the word before it.
 //!
 //! # Two kinds of words
 //! The functions above are the **private** kind: the word lives in this process's own memory
@@ -40,7 +46,8 @@
 //!   [`can_block`] before calling `wait` and return a typed error instead; calling `wait` there
 //!   anyway returns at once, as a spurious wake-up (never a trap).
 //! - **Memory ordering.** The seam orders nothing. Primitives use Acquire/Release on their own
-//!   state word; `wait` only compares the value.
+//!   state word; `wait` only compares the value, and being woken is no happens-before edge
+//!   from the waker (the loom seam checks that no algorithm relies on one).
 //!
 //! The shared kind promises no more than the private kind, and gives up three more things:
 //! - **Liveness of the other side.** A process that dies while others wait on a word wakes
