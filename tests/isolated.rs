@@ -4,6 +4,9 @@
 //! fails that one case (with the child's output) instead of taking every other case down.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[allow(unused_macros)]
+#[macro_use]
+mod native_harness;
 mod programs;
 mod spec;
 
@@ -14,19 +17,12 @@ use std::time::{Duration, Instant};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-const WATCHDOG: Duration = Duration::from_secs(120);
+use native_harness::WATCHDOG;
 
+/// One at a time (the cases switch process-wide modes), each under the watchdog.
 fn isolated(name: &'static str, body: fn()) {
     let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(std::panic::catch_unwind(body));
-    });
-    match rx.recv_timeout(WATCHDOG) {
-        Ok(Ok(())) => {}
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("{name} hung"),
-    }
+    native_harness::bounded(name, body)
 }
 
 macro_rules! isolated_test {
