@@ -82,6 +82,8 @@ mod semaphore_word;
 mod spin;
 #[path = "../src/algo/wait_queue.rs"]
 mod wait_queue;
+#[path = "../src/algo/word.rs"]
+mod word;
 
 // ... and under the names they use for each other (`crate::algo::raw_lock`, ...).
 mod internal {

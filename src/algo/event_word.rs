@@ -11,16 +11,20 @@
 //! the generation moved on, so a `set()` immediately followed by `clear()` still releases every
 //! thread that was waiting (CPython's EV-04, gh-57711).
 
+//!
+//! The word is a type parameter ([`Word`]): this process's own atomic by default, or a word in
+//! a region several processes map (the process-shared Event).
+
+use super::word::Word;
 use crate::primitive::{AtomicU32, Ordering::*};
-use crate::sys::futex;
 use crate::time::Deadline;
 
 const FLAG: u32 = 1;
 const WAITERS: u32 = 2;
 const GENERATION: u32 = 4;
 
-pub(crate) struct EventWord {
-    word: AtomicU32,
+pub(crate) struct EventWord<W: Word = AtomicU32> {
+    word: W,
 }
 
 /// Where a waiter started: the generation it must see change.
@@ -32,6 +36,14 @@ impl EventWord {
         EventWord {
             word: AtomicU32::new(0),
         }
+    }
+}
+
+impl<W: Word> EventWord<W> {
+    /// The event kept in `word` (0 when new: unset, generation 0).
+    #[inline]
+    pub(crate) const fn over(word: W) -> EventWord<W> {
+        EventWord { word }
     }
 
     pub(crate) fn is_set(&self) -> bool {
@@ -47,7 +59,7 @@ impl EventWord {
         match old {
             Ok(old) => {
                 if old & WAITERS != 0 {
-                    futex::wake_all(&self.word);
+                    self.word.wake_all();
                 }
                 true
             }
@@ -93,7 +105,7 @@ impl EventWord {
                     None => return false,
                 },
             };
-            futex::wait(&self.word, w | WAITERS, timeout);
+            self.word.wait(w | WAITERS, timeout);
         }
     }
 }

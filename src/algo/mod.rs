@@ -16,3 +16,4 @@ pub(crate) mod reentrant_lock;
 pub(crate) mod semaphore_word;
 pub(crate) mod spin;
 pub(crate) mod wait_queue;
+pub(crate) mod word;

@@ -12,17 +12,21 @@
 //! an uncontended acquire+release is two atomic instructions and no system call. A woken
 //! thread re-takes the lock as `CONTENDED` (it cannot know whether others still wait), which
 //! at worst costs one unneeded wake later.
+//!
+//! The word is a type parameter ([`Word`]): this process's own `AtomicU32` by default (every
+//! `threading` primitive), or a word in a region several processes map (the process-shared
+//! Lock and RLock build a `RawLock<SharedWord>` over it for each call). One algorithm for both.
 
+use super::word::Word;
 use crate::primitive::{AtomicU32, Ordering::*};
-use crate::sys::futex;
 use crate::time::Deadline;
 
 const UNLOCKED: u32 = 0;
 const LOCKED: u32 = 1;
 const CONTENDED: u32 = 2;
 
-pub(crate) struct RawLock {
-    state: AtomicU32,
+pub(crate) struct RawLock<W: Word = AtomicU32> {
+    state: W,
 }
 
 impl RawLock {
@@ -32,6 +36,18 @@ impl RawLock {
                 state: AtomicU32::new(UNLOCKED),
             }
         }
+    }
+}
+
+/// The value a new lock's word must hold (free), for words that live elsewhere.
+pub(crate) const FREE: u32 = UNLOCKED;
+
+impl<W: Word> RawLock<W> {
+    /// The lock whose word is `state` (which holds [`FREE`] or a state written by this
+    /// algorithm). Free to build: for a word in a shared region, one per call.
+    #[inline]
+    pub(crate) const fn over(state: W) -> RawLock<W> {
+        RawLock { state }
     }
 
     /// One CAS. Acquire: the holder sees everything the previous holder wrote before unlocking.
@@ -54,7 +70,7 @@ impl RawLock {
         match self.state.swap(UNLOCKED, Release) {
             UNLOCKED => false,
             CONTENDED => {
-                futex::wake_one(&self.state);
+                self.state.wake_one();
                 true
             }
             _ => true,
@@ -88,7 +104,7 @@ impl RawLock {
                     None => return false,
                 },
             };
-            futex::wait(&self.state, CONTENDED, timeout);
+            self.state.wait(CONTENDED, timeout);
             state = self.spin();
         }
     }

@@ -10,15 +10,24 @@
 //! reused or wrapped (`trace::next_id`), and 0 is nobody. A caller whose id is 0 (a thread
 //! the crate could not identify) never owns it. An owner that ends without releasing leaves
 //! it locked forever, as in CPython.
+//!
+//! Generic over where the words live ([`Word`], [`Word64`]), as [`RawLock`] is: this process's
+//! own atomics by default; for the process-shared RLock, words in a shared region, where the
+//! owner id also names the process (and [`ReentrantLock::take_over`] lets a waiter replace an
+//! owner whose process died).
 
 use super::raw_lock::RawLock;
-use crate::primitive::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use super::word::{Word, Word64};
+use crate::primitive::{
+    AtomicU32, AtomicU64,
+    Ordering::{Acquire, Relaxed},
+};
 use crate::time::Deadline;
 
-pub(crate) struct ReentrantLock {
-    raw: RawLock,
-    owner: AtomicU64,
-    count: AtomicU32,
+pub(crate) struct ReentrantLock<W: Word = AtomicU32, O: Word64 = AtomicU64> {
+    raw: RawLock<W>,
+    owner: O,
+    count: W,
 }
 
 /// The caller does not own the lock.
@@ -44,6 +53,19 @@ impl ReentrantLock {
                 owner: AtomicU64::new(0),
                 count: AtomicU32::new(0),
             }
+        }
+    }
+}
+
+impl<W: Word, O: Word64> ReentrantLock<W, O> {
+    /// The lock kept in `word` (a [`RawLock`] word), `owner` and `count`, which hold a state
+    /// this algorithm wrote, or `FREE`, 0 and 0.
+    #[inline]
+    pub(crate) const fn over(word: W, owner: O, count: W) -> ReentrantLock<W, O> {
+        ReentrantLock {
+            raw: RawLock::over(word),
+            owner,
+            count,
         }
     }
 
@@ -102,13 +124,33 @@ impl ReentrantLock {
         if !self.is_owned_by(me) {
             return Err(NotOwner);
         }
-        let left = self.count.load(Relaxed) - 1;
+        // Saturating: in a shared region another process could have zeroed the count.
+        let left = self.count.load(Relaxed).saturating_sub(1);
         self.count.store(left, Relaxed);
         if left == 0 {
             self.owner.store(0, Relaxed);
             self.raw.unlock();
         }
         Ok(left)
+    }
+
+    /// Replaces the owner `dead`, which will never release (its process died), with `me` at
+    /// one level, if `dead` still owns the lock. The lock word stays held throughout, so no
+    /// other thread can get in between; of several callers with the same `dead`, one wins (a
+    /// compare-exchange). Acquire: what the dead owner wrote is visible to the new one as far
+    /// as it ever will be.
+    pub(crate) fn take_over(&self, dead: u64, me: u64) -> bool {
+        if dead == 0
+            || me == 0
+            || self
+                .owner
+                .compare_exchange(dead, me, Acquire, Relaxed)
+                .is_err()
+        {
+            return false;
+        }
+        self.count.store(1, Relaxed);
+        true
     }
 
     /// Leaves every level at once; returns how many there were (for Condition's wait).

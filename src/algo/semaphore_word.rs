@@ -14,13 +14,18 @@
 //! it; or X comes first, B fails, and the waiter takes the permit instead of parking. (The
 //! futex then compares `value` again atomically, so a wake between B and the park is kept.)
 
+//!
+//! Both words are a type parameter ([`Word`]): this process's own atomics by default, or words
+//! in a region several processes map (the process-shared Semaphore builds a
+//! `SemaphoreWord<SharedWord>` over them for each call).
+
+use super::word::Word;
 use crate::primitive::{AtomicU32, Ordering::*};
-use crate::sys::futex;
 use crate::time::Deadline;
 
-pub(crate) struct SemaphoreWord {
-    value: AtomicU32,
-    waiters: AtomicU32,
+pub(crate) struct SemaphoreWord<W: Word = AtomicU32> {
+    value: W,
+    waiters: W,
 }
 
 /// Why a release was refused (nothing changed).
@@ -36,6 +41,14 @@ impl SemaphoreWord {
             value: AtomicU32::new(value),
             waiters: AtomicU32::new(0),
         }
+    }
+}
+
+impl<W: Word> SemaphoreWord<W> {
+    /// The semaphore kept in `value` (free permits) and `waiters` (0 when new).
+    #[inline]
+    pub(crate) const fn over(value: W, waiters: W) -> SemaphoreWord<W> {
+        SemaphoreWord { value, waiters }
     }
 
     pub(crate) fn value(&self) -> u32 {
@@ -81,7 +94,7 @@ impl SemaphoreWord {
             if self.value.compare_exchange(0, 0, AcqRel, Relaxed).is_err() {
                 continue;
             }
-            futex::wait(&self.value, 0, timeout);
+            self.value.wait(0, timeout);
         };
         self.waiters.fetch_sub(1, Relaxed);
         taken
@@ -99,9 +112,9 @@ impl SemaphoreWord {
         if self.waiters.load(Relaxed) > 0 {
             // Y
             if n == 1 {
-                futex::wake_one(&self.value);
+                self.value.wake_one();
             } else {
-                futex::wake_all(&self.value);
+                self.value.wake_all();
             }
         }
         Ok(old + n)

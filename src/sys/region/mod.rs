@@ -21,9 +21,11 @@ mod memfd;
 mod span;
 #[cfg(test)]
 mod tests;
+mod word;
 
 pub(crate) use memfd::keep_open_across_exec;
 pub use span::Span;
+pub(crate) use word::SharedWord;
 
 use crate::primitive::{AtomicU32, AtomicU64};
 use crate::Error;
@@ -148,6 +150,13 @@ impl SharedRegion {
     /// The 64-bit atomic at `offset` (8-byte aligned, inside the region).
     pub fn u64_at(&self, offset: usize) -> Result<&AtomicU64, Error> {
         self.bytes().u64_at(offset)
+    }
+
+    /// The 32-bit word at `offset` as the algorithms in `algo/` run on it: the atomic, waited
+    /// on and woken with the shared futex kind (see `word.rs`).
+    #[inline]
+    pub(crate) fn word(&self, offset: usize) -> Result<SharedWord<'_>, Error> {
+        self.u32_at(offset).map(SharedWord::new)
     }
 }
 

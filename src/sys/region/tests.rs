@@ -170,3 +170,31 @@ fn span_over_heap_memory_copies_and_gives_words() {
     assert_eq!(b, [9, 9]);
     assert_eq!(mem[0].load(Relaxed) & 0xFFFF_FFFF, 5);
 }
+
+/// The algorithms of `algo/` run unchanged over words in a region: a `RawLock` whose word is
+/// seen through two mappings (two "processes") excludes and wakes across them.
+#[test]
+fn raw_lock_over_words_of_two_mappings_excludes_and_wakes() {
+    use crate::algo::raw_lock::RawLock;
+    let a = SharedRegion::create(4096).unwrap();
+    let b = a.map_again().unwrap();
+    const ROUNDS: u64 = 20_000;
+    std::thread::scope(|s| {
+        for region in [&a, &b] {
+            s.spawn(move || {
+                let lock = RawLock::over(region.word(0).unwrap());
+                let counter = region.u64_at(8).unwrap();
+                for _ in 0..ROUNDS {
+                    if !lock.try_lock() {
+                        assert!(lock.lock_contended(None));
+                    }
+                    // A read-then-write increment: lost updates unless the lock excludes.
+                    counter.store(counter.load(Relaxed) + 1, Relaxed);
+                    assert!(lock.unlock());
+                }
+            });
+        }
+    });
+    assert_eq!(a.u64_at(8).unwrap().load(Relaxed), 2 * ROUNDS);
+    assert!(!RawLock::over(b.word(0).unwrap()).is_locked());
+}
