@@ -126,6 +126,14 @@ pub enum Error {
     /// The other side broke the pipe's framing (a truncated, oversized or garbage frame, or
     /// positions out of range in shared memory). That direction is unusable from then on.
     BadFrame(&'static str),
+    /// A process-shared lock's holder died holding it (`crate::process::shared`): the caller
+    /// now holds the lock, as after a successful acquire, but the data it protects may be
+    /// half-updated. Repair it, then release. (CPython waits for ever here; this is the
+    /// `EOWNERDEAD` of a robust POSIX mutex.)
+    OwnerDied {
+        /// The process id of the holder that died.
+        pid: u32,
+    },
 }
 
 impl fmt::Display for Error {
@@ -205,6 +213,11 @@ impl fmt::Display for Error {
                 )
             }
             Error::BadFrame(why) => write!(f, "bad frame from the other end: {why}"),
+            Error::OwnerDied { pid } => write!(
+                f,
+                "the process {pid} died holding the lock; the caller holds it now, and what it \
+                 protects may be inconsistent"
+            ),
         }
     }
 }

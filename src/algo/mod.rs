@@ -15,5 +15,6 @@ pub(crate) mod raw_lock;
 pub(crate) mod reentrant_lock;
 pub(crate) mod semaphore_word;
 pub(crate) mod spin;
+pub(crate) mod ticket_condvar;
 pub(crate) mod wait_queue;
 pub(crate) mod word;

@@ -135,11 +135,11 @@ impl<W: Word, O: Word64> ReentrantLock<W, O> {
     }
 
     /// Replaces the owner `dead`, which will never release (its process died), with `me` at
-    /// one level, if `dead` still owns the lock. The lock word stays held throughout, so no
+    /// `count` levels, if `dead` still owns the lock. The lock word stays held throughout, so no
     /// other thread can get in between; of several callers with the same `dead`, one wins (a
     /// compare-exchange). Acquire: what the dead owner wrote is visible to the new one as far
     /// as it ever will be.
-    pub(crate) fn take_over(&self, dead: u64, me: u64) -> bool {
+    pub(crate) fn take_over(&self, dead: u64, me: u64, count: u32) -> bool {
         if dead == 0
             || me == 0
             || self
@@ -149,7 +149,7 @@ impl<W: Word, O: Word64> ReentrantLock<W, O> {
         {
             return false;
         }
-        self.count.store(1, Relaxed);
+        self.count.store(count, Relaxed);
         true
     }
 

@@ -95,6 +95,7 @@ mod child;
 mod handle;
 mod life;
 mod registry;
+pub mod shared;
 mod spawn;
 mod sys;
 mod target;

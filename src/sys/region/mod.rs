@@ -152,6 +152,11 @@ impl SharedRegion {
         self.bytes().u64_at(offset)
     }
 
+    /// `n` consecutive 32-bit atomics from `offset` (4-byte aligned, inside the region).
+    pub fn u32s_at(&self, offset: usize, n: usize) -> Result<&[AtomicU32], Error> {
+        self.bytes().u32s_at(offset, n)
+    }
+
     /// The 32-bit word at `offset` as the algorithms in `algo/` run on it: the atomic, waited
     /// on and woken with the shared futex kind (see `word.rs`).
     #[inline]

@@ -126,6 +126,25 @@ impl<'a> Span<'a> {
         Ok(unsafe { &*self.base.as_ptr().add(at).cast::<AtomicU32>() })
     }
 
+    /// `n` consecutive 32-bit atomics from offset `at` (4-byte aligned, inside the span).
+    pub fn u32s_at(&self, at: usize, n: usize) -> Result<&'a [AtomicU32], Error> {
+        let len = n.checked_mul(4).ok_or(Error::InvalidArgument(
+            "offset out of the shared region's bounds",
+        ))?;
+        self.check(at, len)?;
+        if !at.is_multiple_of(4) {
+            return Err(Error::InvalidArgument(
+                "a 32-bit word must be 4-byte aligned",
+            ));
+        }
+        // SAFETY: as in `u32_at`, for `n` words: `at..at + 4n` is inside the span (valid for
+        // 'a), 4-aligned; `[AtomicU32]` has the layout of `[u32]`, every bit pattern is valid
+        // and the cells tolerate writes from elsewhere.
+        Ok(unsafe {
+            core::slice::from_raw_parts(self.base.as_ptr().add(at).cast::<AtomicU32>(), n)
+        })
+    }
+
     /// The 64-bit atomic at offset `at` (8-byte aligned, inside the span).
     pub fn u64_at(&self, at: usize) -> Result<&'a AtomicU64, Error> {
         self.check(at, 8)?;
