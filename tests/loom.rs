@@ -80,6 +80,8 @@ mod reentrant_lock;
 mod semaphore_word;
 #[path = "../src/algo/spin.rs"]
 mod spin;
+#[path = "../src/algo/ticket_condvar.rs"]
+mod ticket_condvar;
 #[path = "../src/algo/wait_queue.rs"]
 mod wait_queue;
 #[path = "../src/algo/word.rs"]
@@ -93,7 +95,7 @@ mod internal {
 mod algo {
     pub(crate) use crate::{
         event_word, fifo_bound, fifo_core, fifo_list, fifo_ring, queue_core, raw_lock,
-        reentrant_lock, semaphore_word, wait_queue,
+        reentrant_lock, semaphore_word, ticket_condvar, wait_queue,
     };
 }
 
@@ -106,6 +108,7 @@ use algo::queue_core::{GetFail, PutFail, QueueCore, Store};
 use algo::raw_lock::RawLock;
 use algo::reentrant_lock::{Entered, ReentrantLock};
 use algo::semaphore_word::SemaphoreWord;
+use algo::ticket_condvar::TicketCondvar;
 use algo::wait_queue::WaitQueue;
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::sync::Arc;
@@ -264,6 +267,76 @@ fn wait_queue_handshake() {
         lock.unlock();
         waiter.join().unwrap();
         assert_eq!(queue.len(), 0);
+    });
+}
+
+/// The process-shared Condition's tickets: a waiter that registered under the lock, then let
+/// go of it, is woken by a notify that comes before or after it starts to wait, and learns
+/// under the lock again that it was notified.
+#[test]
+fn ticket_condvar_notify_reaches_a_registered_waiter() {
+    loom::model(|| {
+        let lock = Arc::new(RawLock::new());
+        let cv = Arc::new(TicketCondvar::new());
+        take(&lock);
+        let ticket = cv.register().unwrap();
+        lock.unlock();
+        let (l, c) = (lock.clone(), cv.clone());
+        let waiter = thread::spawn(move || {
+            assert!(c.wait(ticket, None, true));
+            take(&l);
+            assert!(c.finish(ticket));
+            l.unlock();
+        });
+        take(&lock);
+        assert_eq!(cv.notify(1), 1);
+        lock.unlock();
+        waiter.join().unwrap();
+        assert_eq!(cv.len(), 0);
+    });
+}
+
+/// Three tickets: one whose waiter died (nobody waits on it), one whose waiter gives up (its
+/// deadline has passed: time does not pass under loom, so it times out at once) while
+/// notifies race it, and a patient one. Each `notify(1)` counts exactly one live ticket,
+/// oldest first (the dead one first); the one that gave up is never counted after it gave up,
+/// whether it was in the middle of the queue or at its head.
+#[test]
+fn ticket_condvar_timeout_racing_notify_is_counted_once() {
+    loom::model(|| {
+        let lock = Arc::new(RawLock::new());
+        let cv = Arc::new(TicketCondvar::new());
+        take(&lock);
+        let _dead = cv.register().unwrap();
+        let (t1, t2) = (cv.register().unwrap(), cv.register().unwrap());
+        lock.unlock();
+        let (l, c) = (lock.clone(), cv.clone());
+        let timed = thread::spawn(move || {
+            c.wait(t1, Some(time::Deadline), false);
+            take(&l);
+            let notified = c.finish(t1);
+            l.unlock();
+            notified
+        });
+        let (l, c) = (lock.clone(), cv.clone());
+        let patient = thread::spawn(move || {
+            assert!(c.wait(t2, None, false));
+            take(&l);
+            assert!(c.finish(t2));
+            l.unlock();
+        });
+        for _ in 0..2 {
+            take(&lock);
+            assert_eq!(cv.notify(1), 1); // the dead ticket, then t1 or (gave up) t2
+            lock.unlock();
+        }
+        let timed_got_it = timed.join().unwrap();
+        take(&lock);
+        // If the timed waiter took the second notification, the patient one still waits.
+        assert_eq!(cv.notify(1), usize::from(timed_got_it));
+        lock.unlock();
+        patient.join().unwrap();
+        assert_eq!(cv.len(), 0);
     });
 }
 

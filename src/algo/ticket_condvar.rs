@@ -221,6 +221,7 @@ impl<W: Word, F: AsRef<[AtomicU32]>> TicketCondvar<W, F> {
 impl TicketCondvar {
     /// A new condition variable in this process's own memory (the loom models use it).
     #[cfg(loom)]
+    #[allow(dead_code)] // the library is compiled with `--cfg loom` too, without the models
     pub(crate) fn new() -> TicketCondvar {
         TicketCondvar::over(
             AtomicU32::new(0),
