@@ -88,6 +88,24 @@ fn ml01_lock_acquire_release_and_one_release_too_many() {
     assert_eq!(format!("{lock:?}"), "<Lock(owner=None)>");
 }
 
+/// ML-04: `with Lock() as v:` — the guard holds the lock for its scope (v is True).
+#[test]
+fn ml04_guard_holds_the_lock_for_its_scope() {
+    let lock = Lock::new().unwrap();
+    {
+        let _held = lock.guard().unwrap();
+        assert!(lock.locked());
+    }
+    assert!(!lock.locked());
+    let rlock = RLock::new().unwrap();
+    {
+        let _held = rlock.guard().unwrap();
+        let _again = rlock.guard().unwrap();
+        assert_eq!(rlock.recursion_count(), 2);
+    }
+    assert!(!rlock.locked());
+}
+
 /// Section 11.7: a negative timeout (also -1) does not wait on a held lock; a non-blocking
 /// acquire ignores its timeout (SM-16's multiprocessing half); NaN is refused.
 #[test]
