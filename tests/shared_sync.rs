@@ -360,12 +360,13 @@ mod linux {
             let _held = cond.guard().map_err(e)?;
             expect("notify(1)", cond.notify(1), Ok(1))?;
         }
-        let mut codes = vec![
-            wait(&mut a, STEP)?.code(),
-            wait(&mut b, STEP)?.code(),
-        ];
+        let mut codes = vec![wait(&mut a, STEP)?.code(), wait(&mut b, STEP)?.code()];
         codes.sort();
-        expect("exit codes (0 notified, 4 timed out)", codes, vec![Some(0), Some(4)])
+        expect(
+            "exit codes (0 notified, 4 timed out)",
+            codes,
+            vec![Some(0), Some(4)],
+        )
     }
 
     /// ML-02/ML-03 across processes: an RLock a child holds reads locked here; we may neither
@@ -454,15 +455,20 @@ mod linux {
     /// The waiter is a child too: holder A is killed, waiter B gets OwnerDied naming A (its
     /// exit code says so) and exits holding the lock without releasing it; then our acquire
     /// gets OwnerDied naming B.
-    fn waiter_in_a_child_takes_over_from_a_killed_holder_then_dies_holding_it(
-    ) -> Result<(), String> {
+    fn waiter_in_a_child_takes_over_from_a_killed_holder_then_dies_holding_it() -> Result<(), String>
+    {
         let arena = Arena::create(4096).map_err(e)?;
         let lock = Lock::new_in(&arena).map_err(e)?;
         let held = Event::new_in(&arena).map_err(e)?;
         let offsets = [lock.handle().offset, held.handle().offset];
         let mut a = spawn("lock_hold_forever", &arena, &offsets, "")?;
         expect("A holds it", held.wait(STEP), Ok(true))?;
-        let mut b = spawn("lock_wait_expect_owner_died", &arena, &offsets, &a.id().to_string())?;
+        let mut b = spawn(
+            "lock_wait_expect_owner_died",
+            &arena,
+            &offsets,
+            &a.id().to_string(),
+        )?;
         std::thread::sleep(Duration::from_millis(300)); // B waits by now
         a.kill().map_err(|e| e.to_string())?;
         exits_ok(&mut b)?;
@@ -549,7 +555,7 @@ mod linux {
                 let lock = ok(Lock::open(&arena, at(0)));
                 let counter = ok(Value::<i64>::open(&arena, at(1)));
                 let go = ok(Event::open(&arena, at(2)));
-                if ok(go.wait(20.0)) != true {
+                if !ok(go.wait(20.0)) {
                     fail("no start signal");
                 }
                 for _ in 0..INCREMENTS {

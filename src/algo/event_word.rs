@@ -41,6 +41,7 @@ impl EventWord {
 
 impl<W: Word> EventWord<W> {
     /// The event kept in `word` (0 when new: unset, generation 0).
+    #[cfg_attr(not(all(target_os = "linux", feature = "native")), allow(dead_code))] // used by process::shared
     #[inline]
     pub(crate) const fn over(word: W) -> EventWord<W> {
         EventWord { word }

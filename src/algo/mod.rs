@@ -15,6 +15,7 @@ pub(crate) mod raw_lock;
 pub(crate) mod reentrant_lock;
 pub(crate) mod semaphore_word;
 pub(crate) mod spin;
+#[cfg_attr(not(all(target_os = "linux", feature = "native")), allow(dead_code))] // process::shared
 pub(crate) mod ticket_condvar;
 pub(crate) mod wait_queue;
 pub(crate) mod word;

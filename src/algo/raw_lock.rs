@@ -40,11 +40,13 @@ impl RawLock {
 }
 
 /// The value a new lock's word must hold (free), for words that live elsewhere.
+#[cfg_attr(not(all(target_os = "linux", feature = "native")), allow(dead_code))] // used by process::shared
 pub(crate) const FREE: u32 = UNLOCKED;
 
 impl<W: Word> RawLock<W> {
     /// The lock whose word is `state` (which holds [`FREE`] or a state written by this
     /// algorithm). Free to build: for a word in a shared region, one per call.
+    #[cfg_attr(not(all(target_os = "linux", feature = "native")), allow(dead_code))] // used by process::shared
     #[inline]
     pub(crate) const fn over(state: W) -> RawLock<W> {
         RawLock { state }

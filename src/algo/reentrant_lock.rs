@@ -60,6 +60,7 @@ impl ReentrantLock {
 impl<W: Word, O: Word64> ReentrantLock<W, O> {
     /// The lock kept in `word` (a [`RawLock`] word), `owner` and `count`, which hold a state
     /// this algorithm wrote, or `FREE`, 0 and 0.
+    #[cfg_attr(not(all(target_os = "linux", feature = "native")), allow(dead_code))] // used by process::shared
     #[inline]
     pub(crate) const fn over(word: W, owner: O, count: W) -> ReentrantLock<W, O> {
         ReentrantLock {
@@ -139,6 +140,7 @@ impl<W: Word, O: Word64> ReentrantLock<W, O> {
     /// other thread can get in between; of several callers with the same `dead`, one wins (a
     /// compare-exchange). Acquire: what the dead owner wrote is visible to the new one as far
     /// as it ever will be.
+    #[cfg_attr(not(all(target_os = "linux", feature = "native")), allow(dead_code))] // used by process::shared
     pub(crate) fn take_over(&self, dead: u64, me: u64, count: u32) -> bool {
         if dead == 0
             || me == 0

@@ -46,6 +46,7 @@ impl SemaphoreWord {
 
 impl<W: Word> SemaphoreWord<W> {
     /// The semaphore kept in `value` (free permits) and `waiters` (0 when new).
+    #[cfg_attr(not(all(target_os = "linux", feature = "native")), allow(dead_code))] // used by process::shared
     #[inline]
     pub(crate) const fn over(value: W, waiters: W) -> SemaphoreWord<W> {
         SemaphoreWord { value, waiters }

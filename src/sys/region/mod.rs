@@ -21,8 +21,10 @@ mod memfd;
 mod span;
 #[cfg(test)]
 mod tests;
+#[cfg_attr(not(feature = "native"), allow(dead_code))] // used by process::shared
 mod word;
 
+#[cfg_attr(not(feature = "native"), allow(unused_imports))] // used by ipc and process
 pub(crate) use memfd::keep_open_across_exec;
 pub use span::Span;
 pub(crate) use word::SharedWord;
@@ -159,6 +161,7 @@ impl SharedRegion {
 
     /// The 32-bit word at `offset` as the algorithms in `algo/` run on it: the atomic, waited
     /// on and woken with the shared futex kind (see `word.rs`).
+    #[cfg_attr(not(feature = "native"), allow(dead_code))] // used by process::shared
     #[inline]
     pub(crate) fn word(&self, offset: usize) -> Result<SharedWord<'_>, Error> {
         self.u32_at(offset).map(SharedWord::new)
