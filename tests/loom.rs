@@ -270,27 +270,31 @@ fn wait_queue_handshake() {
     });
 }
 
-/// The process-shared Condition's tickets: a waiter that registered under the lock, then let
-/// go of it, is woken by a notify that comes before or after it starts to wait, and learns
-/// under the lock again that it was notified.
+/// The process-shared Condition's tickets: a waiter whose tickets were taken under the lock,
+/// then let go of it, is woken by each notify, whether it comes before or after the waiter
+/// starts to wait, and learns under the lock again that it was notified. (Two waits in a row:
+/// the loom seam returns spuriously once per thread, so the second needs the notify's wake.)
 #[test]
 fn ticket_condvar_notify_reaches_a_registered_waiter() {
     loom::model(|| {
         let lock = Arc::new(RawLock::new());
         let cv = Arc::new(TicketCondvar::new());
         take(&lock);
-        let ticket = cv.register().unwrap();
+        let (a, b) = (cv.register().unwrap(), cv.register().unwrap());
         lock.unlock();
         let (l, c) = (lock.clone(), cv.clone());
         let waiter = thread::spawn(move || {
-            assert!(c.wait(ticket, None, true));
+            assert!(c.wait(a, None, true));
+            assert!(c.wait(b, None, false));
             take(&l);
-            assert!(c.finish(ticket));
+            assert!(c.finish(a) && c.finish(b));
             l.unlock();
         });
-        take(&lock);
-        assert_eq!(cv.notify(1), 1);
-        lock.unlock();
+        for _ in 0..2 {
+            take(&lock);
+            assert_eq!(cv.notify(1), 1);
+            lock.unlock();
+        }
         waiter.join().unwrap();
         assert_eq!(cv.len(), 0);
     });
@@ -298,9 +302,9 @@ fn ticket_condvar_notify_reaches_a_registered_waiter() {
 
 /// Three tickets: one whose waiter died (nobody waits on it), one whose waiter gives up (its
 /// deadline has passed: time does not pass under loom, so it times out at once) while
-/// notifies race it, and a patient one. Each `notify(1)` counts exactly one live ticket,
-/// oldest first (the dead one first); the one that gave up is never counted after it gave up,
-/// whether it was in the middle of the queue or at its head.
+/// notifies race it, and a third that the main thread checks at the end. Each `notify(1)`
+/// counts exactly one live ticket, oldest first (the dead one first); the one that gave up is
+/// never counted after it gave up, whether it was in the middle of the queue or at its head.
 #[test]
 fn ticket_condvar_timeout_racing_notify_is_counted_once() {
     loom::model(|| {
@@ -318,13 +322,6 @@ fn ticket_condvar_timeout_racing_notify_is_counted_once() {
             l.unlock();
             notified
         });
-        let (l, c) = (lock.clone(), cv.clone());
-        let patient = thread::spawn(move || {
-            assert!(c.wait(t2, None, false));
-            take(&l);
-            assert!(c.finish(t2));
-            l.unlock();
-        });
         for _ in 0..2 {
             take(&lock);
             assert_eq!(cv.notify(1), 1); // the dead ticket, then t1 or (gave up) t2
@@ -332,10 +329,10 @@ fn ticket_condvar_timeout_racing_notify_is_counted_once() {
         }
         let timed_got_it = timed.join().unwrap();
         take(&lock);
-        // If the timed waiter took the second notification, the patient one still waits.
+        // If the timed waiter took the second notification, t2 is still pending.
         assert_eq!(cv.notify(1), usize::from(timed_got_it));
+        assert!(cv.finish(t2), "the third ticket was notified");
         lock.unlock();
-        patient.join().unwrap();
         assert_eq!(cv.len(), 0);
     });
 }
