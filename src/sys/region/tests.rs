@@ -169,6 +169,16 @@ fn span_over_heap_memory_copies_and_gives_words() {
     s.read(30, &mut b).unwrap();
     assert_eq!(b, [9, 9]);
     assert_eq!(mem[0].load(Relaxed) & 0xFFFF_FFFF, 5);
+    // A run of words (the shared Condition's marks), bounds- and alignment-checked.
+    let words = s.u32s_at(8, 6).unwrap();
+    words[5].store(7, Relaxed);
+    assert_eq!(mem[3].load(Relaxed) >> 32, 7);
+    assert!(matches!(s.u32s_at(8, 7), Err(Error::InvalidArgument(_))));
+    assert!(matches!(s.u32s_at(2, 1), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        s.u32s_at(0, usize::MAX / 2),
+        Err(Error::InvalidArgument(_))
+    ));
 }
 
 /// The algorithms of `algo/` run unchanged over words in a region: a `RawLock` whose word is
