@@ -149,12 +149,10 @@ fn test_command() -> Result {
     //     The pipe's byte ring over heap memory (src/ipc): its copies and handshake. Miri's
     //     weak-memory emulation crashes Miri itself on this code (a Miri bug), so it is off
     //     here; loom checks the handshake's orderings (tests/loom.rs, pipe_ring_model).
-    run(cargo()
-        .args(["miri", "test", "--lib", "heap"])
-        .env(
-            "MIRIFLAGS",
-            "-Zmiri-disable-weak-memory-emulation -Zmiri-many-seeds=0..2",
-        ))?;
+    run(cargo().args(["miri", "test", "--lib", "heap"]).env(
+        "MIRIFLAGS",
+        "-Zmiri-disable-weak-memory-emulation -Zmiri-many-seeds=0..2",
+    ))?;
     // 4. The same cases in Chromium: in a dedicated worker, and on the page's main thread.
     run(Command::new("wasm-pack")
         .args([
