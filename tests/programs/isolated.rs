@@ -413,7 +413,8 @@ pub fn ids_stay_right_near_2_to_the_62() {
 /// `trace::enable(usize::MAX)` panicked and `1 << 40` aborted; both are clamped.
 pub fn trace_enable_clamps_a_huge_capacity() {
     trace::enable(usize::MAX);
-    trace::enable(1 << 40);
+    // 40 TB where usize has 64 bits; the largest usize on wasm32.
+    trace::enable(usize::try_from(1_u64 << 40).unwrap_or(usize::MAX));
     trace::disable();
     let capacity = trace::capacity().unwrap();
     assert!(capacity <= trace::MAX_CAPACITY && capacity.is_power_of_two());
