@@ -74,7 +74,8 @@ export function start_coordinator(glueUrl, coordinatorUrl, workerUrl, module, me
     try {
       coordinator = new Worker(coordinatorUrl, { type: 'module', name: 'concurrency-coordinator' });
     } catch (err) {
-      settle(`the coordinator worker could not be created: ${err?.message ?? err}`);
+      settle(`the coordinator worker could not be created: ${err?.message ?? err} ` +
+        `(0 of ${count} workers came up)`);
       return;
     }
     coordinator.onmessage = (e) => {
@@ -92,7 +93,8 @@ export function start_coordinator(glueUrl, coordinatorUrl, workerUrl, module, me
     };
     coordinator.onerror = (e) => {
       e.preventDefault();
-      settle(`the coordinator worker failed: ${e.message || 'it could not start'}`);
+      settle(`the coordinator worker failed: ${e.message || 'it could not start'} ` +
+        `(${up} of ${count} workers came up)`);
     };
     coordinator.postMessage({ type: 'init', glueUrl, workerUrl, module, memory, count });
   });
