@@ -3,7 +3,8 @@
 //! * `serve [--port N]`  install what is missing, build the wasm package and the book, serve
 //!   them on http://127.0.0.1:3000 with the headers shared memory needs.
 //! * `test`              install what is missing, then run every test: native (futex and
-//!   portable seams, doctests), wasm in headless Chromium, and the end-to-end book test.
+//!   portable seams, doctests), wasm in headless Chromium and Firefox, and the end-to-end
+//!   book test.
 //! * `site`              only build the site into `target/site`.
 //! * `e2e`               only build the site and run the end-to-end book test against it.
 //! * `setup`             only install the tools.
@@ -178,6 +179,22 @@ fn test_command() -> Result {
         .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
         .env("CHROMEDRIVER", setup::CHROMEDRIVER)
         .env("WASM_BINDGEN_TEST_TIMEOUT", "180"))?;
+    // 4c. The same cases and the book's programs in Firefox (geckodriver from `cargo install`).
+    let geckodriver = setup::geckodriver()?;
+    let firefox_test = |dir: &Path, tests: &[&str]| {
+        let mut cmd = Command::new("wasm-pack");
+        cmd.args(["test", "--headless", "--firefox", "--geckodriver"])
+            .arg(&geckodriver)
+            .arg("--")
+            .args(tests.iter().flat_map(|t| ["--test", t]))
+            .current_dir(dir)
+            .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
+            .env("GECKODRIVER", &geckodriver)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "180");
+        run(&mut cmd)
+    };
+    firefox_test(&root(), &["web", "web_isolated", "web_main_thread"])?;
+    firefox_test(&root().join("book/programs"), &["web"])?;
     // 5. The served book, end to end, in headless Chromium.
     e2e()?;
     // 6. The benchmarks build and run (a quick pass; real numbers come from `cargo bench`).
