@@ -4,6 +4,17 @@ import init, * as wasm from '../pkg/concurrency_book.js';
 
 let starting = null;
 
+// Every error the page reports, kept for the end-to-end tests: WebKitGTK's WebDriver cannot
+// read the console (no BiDi), so the page keeps its own list (`window.concurrencyErrors`).
+if (!self.concurrencyErrors) {
+  self.concurrencyErrors = [];
+  const keep = (text) => self.concurrencyErrors.push(String(text));
+  addEventListener('error', (e) => keep(e.message));
+  addEventListener('unhandledrejection', (e) => keep(e.reason?.message ?? e.reason));
+  const consoleError = console.error.bind(console);
+  console.error = (...args) => { keep(args.join(' ')); consoleError(...args); };
+}
+
 /**
  * Resolves to `{ wasm, workers, readyAt }` once the pooled workers are ready; rejects with a
  * message for the reader if they cannot start.

@@ -106,6 +106,9 @@ fn serve_command(args: &[String]) -> Result {
 }
 
 /// Builds the site, serves it on a free port, and runs `tests/e2e/book.mjs` against it.
+/// Builds the site, serves it on a free port, and runs the end-to-end tests against it:
+/// `tests/e2e/book.mjs` in Chromium (playwright-core), then `tests/e2e/engines.mjs` in Firefox
+/// and WebKitGTK (selenium-webdriver; under Xvfb, which WebKitGTK needs).
 fn e2e() -> Result {
     site::build()?;
     let server = serve::Server::start(&root().join("target/site"), 0)?;
@@ -113,7 +116,15 @@ fn e2e() -> Result {
         .arg("book.mjs")
         .current_dir(root().join("tests/e2e"))
         .env("BOOK_URL", server.url())
-        .env("SCREENSHOT_DIR", root().join("target/e2e")))
+        .env("SCREENSHOT_DIR", root().join("target/e2e")))?;
+    run(Command::new("xvfb-run")
+        .args(["-a", "node", "engines.mjs"])
+        .current_dir(root().join("tests/e2e"))
+        .env("BOOK_URL", server.url())
+        .env("SCREENSHOT_DIR", root().join("target/e2e"))
+        .env("GECKODRIVER", setup::geckodriver()?)
+        .env("WEBKIT_DRIVER", setup::WEBKIT_DRIVER)
+        .env("JSC_useSharedArrayBuffer", "1"))
 }
 
 fn test_command() -> Result {

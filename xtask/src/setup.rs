@@ -12,6 +12,7 @@ const MDBOOK: &str = "0.5.4";
 /// release from GitHub, which is not reachable from every machine.
 const GECKODRIVER: &str = "0.37.1";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const FIREFOX: &str = "/usr/bin/firefox-esr";
 
@@ -126,7 +127,8 @@ fn cargo_install(name: &str, version: &str, extra: &[&str]) -> Result {
     run(&mut cmd)
 }
 
-/// Debian's Chromium and its WebDriver and Debian's Firefox ESR (never a browser download),
+/// Debian's Chromium and its WebDriver, Debian's Firefox ESR, WebKitGTK's WebDriver with Xvfb
+/// (never a browser download),
 /// and Node.js for the end-to-end test, from the system's packages.
 fn chromium() -> Result {
     let mut missing = Vec::new();
@@ -135,6 +137,10 @@ fn chromium() -> Result {
     }
     if !Path::new(FIREFOX).exists() {
         missing.push("firefox-esr");
+    }
+    // WebKitGTK's MiniBrowser and its WebDriver; it needs a display, so Xvfb too.
+    if !(Path::new(WEBKIT_DRIVER).exists() && on_path("xvfb-run")) {
+        missing.extend(["webkit2gtk-driver", "xvfb"]);
     }
     if !on_path("node") || !on_path("npm") {
         missing.extend(["nodejs", "npm"]);
@@ -180,12 +186,13 @@ fn on_path(bin: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// playwright-core for the end-to-end test, from tests/e2e/package-lock.json.
+/// playwright-core (Chromium) and selenium-webdriver (Firefox, WebKit) for the end-to-end
+/// tests, from tests/e2e/package-lock.json.
 fn npm_packages() -> Result {
     let dir = root().join("tests/e2e");
-    if dir
-        .join("node_modules/playwright-core/package.json")
-        .exists()
+    if ["playwright-core", "selenium-webdriver"]
+        .iter()
+        .all(|p| dir.join("node_modules").join(p).join("package.json").exists())
     {
         return Ok(());
     }
