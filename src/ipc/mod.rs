@@ -18,7 +18,10 @@
 //! # Ok::<(), concurrency::Error>(())
 //! ```
 //!
-//! To hand an end to a child process: [`Connection::handle`] gives a [`ConnectionHandle`];
+//! To hand an end to a child [`Process`](crate::Process), put it in the process's arguments,
+//! as in CPython: `Process::new(child_main, (child_conn,))` (its descriptors cross with the
+//! bootstrap; see `README.md`). For a child started some other way: [`Connection::handle`]
+//! gives a [`ConnectionHandle`];
 //! its [`inherit_in`](ConnectionHandle::inherit_in) keeps the two fds it names open in the
 //! child, its [`encode`](ConnectionHandle::encode)d text tells the child where they are, and
 //! the child calls [`ConnectionHandle::open`] once at start-up.
@@ -29,6 +32,7 @@ mod handle;
 mod layout;
 mod liveness;
 mod memory;
+pub(crate) mod passing;
 mod pipe;
 pub(crate) mod ring;
 #[cfg(test)]
