@@ -10,7 +10,7 @@
 
 concurrency::process_test_main!();
 
-use concurrency::ipc::{pipe, Connection};
+use concurrency::ipc::{pipe, Connection, JoinableQueue, Queue};
 use concurrency::{Error, Process};
 use std::time::{Duration, Instant};
 
@@ -42,6 +42,14 @@ macro_rules! bounded_tests {
             #[test]
             fn $name() {
                 bounded(stringify!($name), cases::$name)
+            }
+        )*
+    };
+    (queue: $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                bounded(stringify!($name), queue_cases::$name)
             }
         )*
     };
@@ -77,9 +85,116 @@ where
     p
 }
 
+/// CPython's assertTimeout: 0.6·expected ≤ actual < 10·expected.
+fn assert_timeout(actual: Duration, expected: Duration) {
+    assert!(
+        actual >= expected.mul_f64(0.6) && actual < expected * 10,
+        "took {actual:?}, expected about {expected:?}"
+    );
+}
+
+/// A value that serializes or, for `None`, fails to (MQ-07's unpicklable object).
+pub struct MaybeSer(Option<bool>);
+
+impl serde::Serialize for MaybeSer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(b) => b.serialize(s),
+            None => Err(serde::ser::Error::custom("this value cannot be serialized")),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MaybeSer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<MaybeSer, D::Error> {
+        bool::deserialize(d).map(|b| MaybeSer(Some(b)))
+    }
+}
+
 /// The children's targets. Each runs in a child process.
 mod targets {
     use super::*;
+
+    /// Gets `n` items (bounded waits); returns them.
+    pub fn drain((q, n): (Queue<i32>, usize)) -> Vec<i32> {
+        (0..n).map(|_| q.get(true, SHORT).unwrap()).collect()
+    }
+
+    /// Puts each value (bounded waits).
+    pub fn put_all((q, values): (Queue<i32>, Vec<i32>)) {
+        for v in values {
+            q.put(&v, true, SHORT).unwrap();
+        }
+    }
+
+    /// What this process sees of the queue's size.
+    pub fn qsize_of(q: Queue<i32>) -> usize {
+        q.qsize()
+    }
+
+    /// MQ-07's other side: the item the parent managed to put, and whether the queue is
+    /// empty afterwards.
+    pub fn get_one_and_empty(q: Queue<MaybeSer>) -> (Option<bool>, bool) {
+        let got = q.get(true, SHORT).unwrap().0;
+        (got, q.empty().unwrap())
+    }
+
+    /// Sleeps, then gets `n` items.
+    pub fn sleep_then_drain((q, secs, n): (Queue<i32>, f64, usize)) -> Vec<i32> {
+        std::thread::sleep(Duration::from_secs_f64(secs));
+        drain((q, n))
+    }
+
+    /// Sleeps, then puts one item.
+    pub fn sleep_then_put((q, secs, v): (Queue<i32>, f64, i32)) {
+        std::thread::sleep(Duration::from_secs_f64(secs));
+        q.put(&v, true, SHORT).unwrap();
+    }
+
+    /// MQ-05: takes items until `None`, marking each done after a short pause.
+    pub fn task_worker(q: JoinableQueue<Option<u32>>) -> u32 {
+        let mut n = 0;
+        while let Some(_item) = q.get(true, SHORT).unwrap() {
+            std::thread::sleep(Duration::from_millis(10));
+            q.task_done().unwrap();
+            n += 1;
+        }
+        n
+    }
+
+    /// A producer of many: `(id, i)` for i in 0..n.
+    pub fn produce((q, id, n): (Queue<Option<(u32, u32)>>, u32, u32)) {
+        for i in 0..n {
+            q.put(&Some((id, i)), true, SHORT).unwrap();
+        }
+    }
+
+    /// A consumer of many: everything until `None`.
+    pub fn consume(q: Queue<Option<(u32, u32)>>) -> Vec<(u32, u32)> {
+        let mut got = Vec::new();
+        while let Some(item) = q.get(true, SHORT).unwrap() {
+            got.push(item);
+        }
+        got
+    }
+
+    /// MP-18: a (non-daemon) child makes its own queue and a grandchild that puts to it.
+    pub fn queue_in_process(_: ()) -> i32 {
+        let q: Queue<i32> = Queue::new(0).unwrap();
+        let g = Process::new(put_all, (q.clone(), vec![18]));
+        g.start().unwrap();
+        let got = q.get(true, SHORT).unwrap();
+        join_bounded(&g);
+        got
+    }
+
+    /// Takes the queue's put lock (`put`) or get lock and keeps it, midway through the step
+    /// (counted, not copied), says so on `ready`, and waits to be killed.
+    pub fn hold_lock_and_wait((q, ready, put): (Queue<u32>, Connection, bool)) {
+        q.hold_lock_for_test(put, true).unwrap();
+        ready.send(&std::process::id()).unwrap();
+        std::thread::sleep(Duration::from_secs(100));
+    }
 
     /// MP-17: echoes upper-cased strings until "stop"; returns how many it echoed.
     pub fn echo_upper(conn: Connection) -> usize {
@@ -268,6 +383,327 @@ mod cases {
     }
 }
 
+mod queue_cases {
+    use super::targets::*;
+    use super::*;
+
+    /// MQ-01 `test_put`: every accepted form of put on `Queue(maxsize=6)`, `full()`, every
+    /// form that raises Full (the timed ones after their timeout), and a child process that
+    /// drains the six leaves the queue empty.
+    pub fn mq_01_put() {
+        let q: Queue<i32> = Queue::new(6).unwrap();
+        assert_eq!((q.empty(), q.full()), (Ok(true), false));
+        q.put(&1, true, None).unwrap();
+        q.put(&2, true, None).unwrap();
+        q.put(&3, true, None::<Duration>).unwrap();
+        q.put(&4, false, None).unwrap();
+        q.put(&5, false, None::<Duration>).unwrap();
+        q.put_nowait(&6).unwrap();
+        // No sleep: a put is in the queue when it returns (CPython waits 0.1 s for its feeder).
+        assert_eq!((q.empty(), q.full(), q.qsize()), (Ok(false), true, 6));
+        assert_eq!(q.put(&7, false, None), Err(Error::Full));
+        assert_eq!(q.put(&7, false, None::<Duration>), Err(Error::Full));
+        assert_eq!(q.put_nowait(&7), Err(Error::Full));
+        let t = Instant::now();
+        assert_eq!(q.put(&7, true, 0.1), Err(Error::Full));
+        assert_timeout(t.elapsed(), Duration::from_millis(100));
+        let t = Instant::now();
+        assert_eq!(q.put(&7, false, 0.1), Err(Error::Full));
+        assert!(
+            t.elapsed() < Duration::from_millis(100),
+            "non-blocking waits not"
+        );
+        let t = Instant::now();
+        assert_eq!(
+            q.put(&7, true, Duration::from_millis(100)),
+            Err(Error::Full)
+        );
+        assert_timeout(t.elapsed(), Duration::from_millis(100));
+        let p = start(drain, (q.clone(), 6));
+        assert_eq!(p.result(), Ok(vec![1, 2, 3, 4, 5, 6]));
+        assert_eq!((q.empty(), q.full(), q.qsize()), (Ok(true), false, 0));
+    }
+
+    /// MQ-02 `test_get`: a child puts 1..=5; every accepted form of get returns them in
+    /// order; then every form raises Empty (the timed ones after their timeout).
+    pub fn mq_02_get() {
+        let q: Queue<i32> = Queue::new(0).unwrap();
+        assert_eq!(q.empty(), Ok(true));
+        let p = start(put_all, (q.clone(), vec![1, 2, 3, 4, 5]));
+        join_bounded(&p);
+        assert_eq!(p.exitcode(), Ok(Some(0)));
+        assert_eq!(q.empty(), Ok(false));
+        assert_eq!(q.get(true, None), Ok(1));
+        assert_eq!(q.get(true, None::<Duration>), Ok(2));
+        assert_eq!(q.get(true, None), Ok(3));
+        assert_eq!(q.get(true, 1.0), Ok(4));
+        assert_eq!(q.get_nowait(), Ok(5));
+        assert_eq!(q.empty(), Ok(true));
+        assert_eq!(q.get(false, None), Err(Error::Empty));
+        assert_eq!(q.get(false, None::<Duration>), Err(Error::Empty));
+        assert_eq!(q.get_nowait(), Err(Error::Empty));
+        let t = Instant::now();
+        assert_eq!(q.get(true, 0.1), Err(Error::Empty));
+        assert_timeout(t.elapsed(), Duration::from_millis(100));
+        let t = Instant::now();
+        assert_eq!(q.get(false, 0.1), Err(Error::Empty));
+        assert!(
+            t.elapsed() < Duration::from_millis(100),
+            "non-blocking waits not"
+        );
+        let t = Instant::now();
+        assert_eq!(q.get(true, Duration::from_millis(100)), Err(Error::Empty));
+        assert_timeout(t.elapsed(), Duration::from_millis(100));
+    }
+
+    /// MQ-03 `test_fork`: the parent puts 0..10, a child 10..20; gets return 0..20 in order,
+    /// then a non-blocking get is Empty.
+    pub fn mq_03_fork() {
+        let q: Queue<i32> = Queue::new(0).unwrap();
+        for i in 0..10 {
+            q.put(&i, true, None).unwrap();
+        }
+        let p = start(put_all, (q.clone(), (10..20).collect()));
+        join_bounded(&p);
+        let got: Vec<i32> = (0..20).map(|_| q.get(true, SHORT).unwrap()).collect();
+        assert_eq!(got, (0..20).collect::<Vec<_>>());
+        assert_eq!(q.get(false, None), Err(Error::Empty));
+    }
+
+    /// MQ-04 `test_qsize`: 0, 1, 2, 1, 0; a child process sees the same count.
+    pub fn mq_04_qsize() {
+        let q: Queue<i32> = Queue::new(0).unwrap();
+        assert_eq!(q.qsize(), 0);
+        q.put(&1, true, None).unwrap();
+        assert_eq!(q.qsize(), 1);
+        q.put(&5, true, None).unwrap();
+        assert_eq!(q.qsize(), 2);
+        assert_eq!(start(qsize_of, q.clone()).result(), Ok(2));
+        q.get(true, None).unwrap();
+        assert_eq!(q.qsize(), 1);
+        q.get(true, None).unwrap();
+        assert_eq!(q.qsize(), 0);
+    }
+
+    /// MQ-05 `test_task_done`: four worker processes take ten items from a JoinableQueue and
+    /// mark each done; `join()` returns once all ten are.
+    pub fn mq_05_task_done() {
+        let q: JoinableQueue<Option<u32>> = JoinableQueue::new(0).unwrap();
+        let workers: Vec<_> = (0..4).map(|_| start(task_worker, q.clone())).collect();
+        for i in 0..10 {
+            q.put(&Some(i), true, None).unwrap();
+        }
+        let q2 = q.clone();
+        within(SHORT, move || q2.join()).unwrap();
+        assert_eq!(q.unfinished_tasks(), 0);
+        for _ in &workers {
+            q.put(&None, true, None).unwrap();
+        }
+        let done: u32 = workers.iter().map(|w| w.result().unwrap()).sum();
+        assert_eq!(done, 10);
+        // The four `None`s were put and never marked done.
+        assert_eq!(q.unfinished_tasks(), 4);
+    }
+
+    /// MQ-06 `test_timeout`: `get(True, 0.2)` on an empty queue is Empty after ≥ 0.1 s.
+    pub fn mq_06_timeout() {
+        let q: Queue<i32> = Queue::new(0).unwrap();
+        let t = Instant::now();
+        assert_eq!(q.get(true, 0.2), Err(Error::Empty));
+        let took = t.elapsed();
+        assert!(took >= Duration::from_millis(100), "{took:?}");
+        assert!(took < Duration::from_secs(2), "{took:?}");
+    }
+
+    /// MQ-07 `test_queue_feeder_donot_stop_onexc`: on `Queue(1)` a value that cannot be
+    /// serialized is reported to the caller (CPython's feeder prints it) and nothing is put;
+    /// a good put then works (qsize 1), and a child process gets `True` and finds the queue
+    /// empty.
+    pub fn mq_07_unserializable_value_is_reported_and_the_queue_keeps_working() {
+        let q: Queue<MaybeSer> = Queue::new(1).unwrap();
+        assert!(matches!(
+            q.put(&MaybeSer(None), true, None),
+            Err(Error::Serialize(_))
+        ));
+        assert_eq!(q.qsize(), 0);
+        q.put(&MaybeSer(Some(true)), true, None).unwrap();
+        assert_eq!(q.qsize(), 1);
+        assert_eq!(
+            start(get_one_and_empty, q.clone()).result(),
+            Ok((Some(true), true))
+        );
+        assert_eq!(q.empty(), Ok(true));
+    }
+
+    /// MQ-08 `test_closed_queue_empty_exceptions`: `close()` on an unused queue changes
+    /// nothing else (`empty()` is True); after use, `close()` and `join_thread()`, `empty()`
+    /// is an OSError ('handle is closed'). MQ-09 `test_closed_queue_put_get_exceptions`:
+    /// after `close()`, put and get are ValueError ('is closed'). Closing is this process's:
+    /// a child given the queue before still puts to it.
+    pub fn mq_08_09_closed_queue() {
+        let q: Queue<i32> = Queue::new(0).unwrap();
+        q.close();
+        assert_eq!(q.empty(), Ok(true));
+        let q: Queue<i32> = Queue::new(0).unwrap();
+        let child = Process::builder()
+            .daemon(true)
+            .target(sleep_then_put, (q.clone(), 0.2, 9))
+            .build();
+        child.start().unwrap();
+        q.put(&1, true, None).unwrap();
+        assert_eq!(q.get(true, None), Ok(1));
+        q.close();
+        assert_eq!(q.join_thread(), Ok(()));
+        assert_eq!(q.empty(), Err(Error::ConnectionClosed));
+        assert_eq!(q.put(&2, true, None), Err(Error::QueueClosed));
+        assert_eq!(q.put_nowait(&2), Err(Error::QueueClosed));
+        assert_eq!(q.get(true, None), Err(Error::QueueClosed));
+        assert_eq!(q.get_nowait(), Err(Error::QueueClosed));
+        assert_eq!(Error::QueueClosed.to_string(), "Queue is closed");
+        join_bounded(&child);
+        assert_eq!(child.exitcode(), Ok(Some(0)));
+        assert_eq!(q.qsize(), 1, "the child's put arrived");
+        // A closed queue cannot be handed to a child either.
+        let p = Process::builder()
+            .daemon(true)
+            .target(qsize_of, q.clone())
+            .build();
+        assert_eq!(p.start(), Err(Error::QueueClosed));
+    }
+
+    /// MP-18 `test_queue_in_process`: a non-daemon child can itself create a Queue with a
+    /// sub-process of its own.
+    pub fn mp_18_queue_in_process() {
+        let p = Process::builder()
+            .daemon(false)
+            .target(queue_in_process, ())
+            .build();
+        p.start().unwrap();
+        if !p.join(SHORT).unwrap() {
+            let _ = p.kill();
+            panic!("the child did not end");
+        }
+        assert_eq!(p.result(), Ok(18));
+    }
+
+    /// `join_thread()` before `close()` is CPython's AssertionError ('not closed').
+    pub fn join_thread_before_close_is_an_error() {
+        let q: Queue<i32> = Queue::new(0).unwrap();
+        assert_eq!(q.join_thread(), Err(Error::QueueNotClosed));
+        q.cancel_join_thread();
+        q.close();
+        assert_eq!(q.join_thread(), Ok(()));
+    }
+
+    /// A put on a full queue blocks until a consumer process takes an item.
+    pub fn blocking_put_on_a_full_queue_waits_for_a_consumer_process() {
+        let q: Queue<i32> = Queue::new(2).unwrap();
+        q.put(&1, true, None).unwrap();
+        q.put(&2, true, None).unwrap();
+        let p = start(sleep_then_drain, (q.clone(), 0.3, 3));
+        let t = Instant::now();
+        q.put(&3, true, SHORT).unwrap();
+        assert_timeout(t.elapsed(), Duration::from_millis(300));
+        assert_eq!(p.result(), Ok(vec![1, 2, 3]));
+    }
+
+    /// A get on an empty queue blocks until a producer process puts.
+    pub fn blocking_get_waits_for_a_producer_process() {
+        let q: Queue<i32> = Queue::new(0).unwrap();
+        let p = start(sleep_then_put, (q.clone(), 0.3, 42));
+        let t = Instant::now();
+        assert_eq!(q.get(true, SHORT), Ok(42));
+        assert_timeout(t.elapsed(), Duration::from_millis(300));
+        join_bounded(&p);
+    }
+
+    /// Three producer and two consumer processes through a small bounded queue: every item
+    /// arrives exactly once, and each producer's items in the order it put them.
+    pub fn many_producer_and_consumer_processes_deliver_each_item_once() {
+        const PER: u32 = 300;
+        let q: Queue<Option<(u32, u32)>> = Queue::with_capacity(4, 1024).unwrap();
+        let consumers: Vec<_> = (0..2).map(|_| start(consume, q.clone())).collect();
+        let producers: Vec<_> = (0..3)
+            .map(|id| start(produce, (q.clone(), id, PER)))
+            .collect();
+        for p in &producers {
+            join_bounded(p);
+            assert_eq!(p.exitcode(), Ok(Some(0)));
+        }
+        for _ in &consumers {
+            q.put(&None, true, SHORT).unwrap();
+        }
+        let mut all = Vec::new();
+        for c in &consumers {
+            let got = c.result().unwrap();
+            for id in 0..3 {
+                let mine: Vec<u32> = got.iter().filter(|x| x.0 == id).map(|x| x.1).collect();
+                assert!(mine.windows(2).all(|w| w[0] < w[1]), "per-producer order");
+            }
+            all.extend(got);
+        }
+        all.sort_unstable();
+        let want: Vec<(u32, u32)> = (0..3)
+            .flat_map(|id| (0..PER).map(move |i| (id, i)))
+            .collect();
+        assert_eq!(all, want);
+    }
+
+    /// A producer killed while it holds the put lock, midway through a put (its item counted,
+    /// not copied): the next put waiting for that lock gets `OwnerDied` with the dead pid
+    /// within a bound instead of hanging (CPython hangs), the count is repaired (the lost item
+    /// is not counted), and the queue works on.
+    pub fn producer_killed_holding_the_put_lock_is_owner_died_and_repaired() {
+        let q: Queue<u32> = Queue::new(3).unwrap();
+        let (ready, theirs) = pipe(true).unwrap();
+        let p = start(hold_lock_and_wait, (q.clone(), theirs, true));
+        let pid: u32 = ready.recv().unwrap();
+        assert_eq!(Some(pid), p.pid().unwrap());
+        assert_eq!(q.qsize(), 1, "the held put counted its item");
+        let q2 = q.clone();
+        let putter = std::thread::spawn(move || {
+            let r = q2.put(&7, true, SHORT);
+            (r, Instant::now())
+        });
+        std::thread::sleep(Duration::from_millis(100)); // it waits for the lock
+        p.kill().unwrap();
+        let killed = Instant::now();
+        let (r, at) = within(SHORT, move || putter.join().unwrap());
+        assert_eq!(r, Err(Error::OwnerDied { pid }));
+        let noticed = at.saturating_duration_since(killed);
+        assert!(
+            noticed < DEATH_NOTICED,
+            "noticed {noticed:?} after the kill"
+        );
+        assert_eq!(q.qsize(), 0, "repaired: the dead put's item never arrived");
+        q.put(&7, true, SHORT).unwrap();
+        assert_eq!(q.get(true, SHORT), Ok(7));
+        join_bounded(&p);
+    }
+
+    /// A consumer killed while it holds the get lock, midway through a get (counted, not
+    /// copied): the next get gets `OwnerDied`, the item is counted again and still there.
+    pub fn consumer_killed_holding_the_get_lock_is_owner_died_and_repaired() {
+        let q: Queue<u32> = Queue::new(0).unwrap();
+        q.put(&5, true, None).unwrap();
+        let (ready, theirs) = pipe(true).unwrap();
+        let p = start(hold_lock_and_wait, (q.clone(), theirs, false));
+        let pid: u32 = ready.recv().unwrap();
+        assert_eq!(q.qsize(), 0, "the held get counted its item as taken");
+        let q2 = q.clone();
+        let getter = std::thread::spawn(move || (q2.get(true, SHORT), Instant::now()));
+        std::thread::sleep(Duration::from_millis(100));
+        p.kill().unwrap();
+        let killed = Instant::now();
+        let (r, at) = within(SHORT, move || getter.join().unwrap());
+        assert_eq!(r, Err(Error::OwnerDied { pid }));
+        assert!(at.saturating_duration_since(killed) < DEATH_NOTICED);
+        assert_eq!(q.qsize(), 1);
+        assert_eq!(q.get(true, SHORT), Ok(5));
+        join_bounded(&p);
+    }
+}
+
 bounded_tests!(
     mp_17_child_echoes_over_a_pipe_end_in_its_arguments,
     child_killed_mid_conversation_is_peer_closed_within_a_bound,
@@ -277,4 +713,22 @@ bounded_tests!(
     closed_connection_in_the_arguments_fails_start_with_a_typed_error,
     a_pipe_end_in_a_message_is_refused_and_the_pipe_keeps_working,
     a_never_started_process_releases_the_end_it_was_given,
+);
+
+bounded_tests!(queue:
+    mq_01_put,
+    mq_02_get,
+    mq_03_fork,
+    mq_04_qsize,
+    mq_05_task_done,
+    mq_06_timeout,
+    mq_07_unserializable_value_is_reported_and_the_queue_keeps_working,
+    mq_08_09_closed_queue,
+    mp_18_queue_in_process,
+    join_thread_before_close_is_an_error,
+    blocking_put_on_a_full_queue_waits_for_a_consumer_process,
+    blocking_get_waits_for_a_producer_process,
+    many_producer_and_consumer_processes_deliver_each_item_once,
+    producer_killed_holding_the_put_lock_is_owner_died_and_repaired,
+    consumer_killed_holding_the_get_lock_is_owner_died_and_repaired,
 );

@@ -166,7 +166,7 @@ impl Serialize for Connection {
 }
 
 /// In a child's arguments: claims the two descriptors and opens the end
-/// ([`ConnectionHandle::open_owned`]'s checks).
+/// (the checks of `ConnectionHandle::open`).
 impl<'de> Deserialize<'de> for Connection {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Connection, D::Error> {
         let (region, len, token, end) = <(u32, u64, u32, u8)>::deserialize(d)?;

@@ -1,5 +1,6 @@
-//! Between processes: CPython's `multiprocessing.Pipe` and its `Connection` ends, on a byte
-//! ring in memory both processes map (Linux). `README.md` beside this file gives the design:
+//! Between processes: CPython's `multiprocessing.Pipe` and its `Connection` ends, and its
+//! process [`Queue`] and [`JoinableQueue`], on byte rings in memory the processes map
+//! (Linux). `README.md` beside this file gives the design:
 //! why a ring in shared memory rather than a socket, the frame format and its limits, and
 //! what a peer's crash looks like from the other end.
 //!
@@ -34,10 +35,13 @@ mod liveness;
 mod memory;
 pub(crate) mod passing;
 mod pipe;
+mod queue;
 pub(crate) mod ring;
+pub(crate) mod shared_lock;
 #[cfg(test)]
 mod tests;
 
 pub use connection::Connection;
 pub use handle::ConnectionHandle;
 pub use pipe::{pipe, Pipe, DEFAULT_CAPACITY};
+pub use queue::{JoinableQueue, Queue};
