@@ -188,6 +188,73 @@ mod targets {
         got
     }
 
+    /// A hostile process: maps the queue's memory itself (its memfd, found among its
+    /// descriptors) and writes random words anywhere in it, `rounds` times, putting good
+    /// items in between (whatever those puts say). Returns how many words it wrote.
+    pub fn scribble((q, rounds, seed): (Queue<Vec<String>>, u32, u64)) -> u32 {
+        let mut fd = None;
+        for e in std::fs::read_dir("/proc/self/fd").unwrap() {
+            let e = e.unwrap();
+            let link = std::fs::read_link(e.path()).unwrap_or_default();
+            if link
+                .to_string_lossy()
+                .starts_with("/memfd:concurrency-region")
+            {
+                fd = e.file_name().to_string_lossy().parse::<i32>().ok();
+            }
+        }
+        let fd = fd.expect("the queue's memfd");
+        // SAFETY: `stat` is plain data; fstat fills it for an open descriptor.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: `st` is a valid buffer; `fd` is open (just listed).
+        assert_eq!(unsafe { libc::fstat(fd, &mut st) }, 0);
+        let len = st.st_size as usize;
+        // SAFETY: a fresh shared mapping of the whole memfd at an address of the kernel's
+        // choice; nothing else refers to it, and it is unmapped below.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd,
+                0,
+            )
+        };
+        assert_ne!(base, libc::MAP_FAILED);
+        let mut x = seed;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..rounds {
+            if round % 4 == 0 {
+                let _ = q.put(&vec!["ok".to_owned()], true, Duration::from_millis(5));
+            }
+            let at = (next() as usize % len) & !3;
+            let value = match next() % 3 {
+                0 => next() as u32,
+                1 => (next() % 64) as u32,
+                _ => 0,
+            };
+            // SAFETY: `at + 4 <= len` (4-aligned below `len`, a multiple of the page size),
+            // inside our mapping; an atomic store is how the queue itself writes words.
+            unsafe {
+                (*base
+                    .cast::<u8>()
+                    .add(at)
+                    .cast::<std::sync::atomic::AtomicU32>())
+                .store(value, std::sync::atomic::Ordering::Relaxed)
+            };
+            std::thread::sleep(Duration::from_micros(300));
+        }
+        // SAFETY: exactly the mapping made above; no reference into it outlives this.
+        unsafe { libc::munmap(base, len) };
+        rounds
+    }
+
     /// Takes the queue's put lock (`put`) or get lock and keeps it, midway through the step
     /// (counted, not copied), says so on `ready`, and waits to be killed.
     pub fn hold_lock_and_wait((q, ready, put): (Queue<u32>, Connection, bool)) {
@@ -649,6 +716,37 @@ mod queue_cases {
         assert_eq!(all, want);
     }
 
+    /// A hostile child process writes random words all over the queue's shared memory while
+    /// the parent gets with short timeouts: every get returns an item or a typed error
+    /// within its bound, never a panic or a hang, and the hostile child itself survives its
+    /// own puts.
+    pub fn a_child_scribbling_on_the_queue_gives_typed_errors() {
+        for seed in [1u64, 2, 3] {
+            let q: Queue<Vec<String>> = Queue::with_capacity(0, 4096).unwrap();
+            let p = start(scribble, (q.clone(), 600, seed));
+            let mut outcomes = std::collections::BTreeMap::new();
+            while p.is_alive().unwrap() {
+                let t = Instant::now();
+                let r = q.get(true, Duration::from_millis(5));
+                let kind = match r {
+                    Ok(_) => "item",
+                    Err(Error::Empty) => "empty",
+                    Err(Error::BadFrame(_)) => "bad frame",
+                    Err(Error::BadMessage(_)) => "bad message",
+                    Err(Error::OwnerDied { .. }) => "owner died",
+                    Err(e) => panic!("seed {seed}: untyped outcome {e:?}"),
+                };
+                *outcomes.entry(kind).or_insert(0) += 1;
+                assert!(
+                    t.elapsed() < Duration::from_secs(3),
+                    "seed {seed}: a get hung"
+                );
+            }
+            assert_eq!(p.result(), Ok(600), "seed {seed}: {outcomes:?}");
+            assert!(outcomes.len() > 1, "seed {seed}: {outcomes:?}");
+        }
+    }
+
     /// A producer killed while it holds the put lock, midway through a put (its item counted,
     /// not copied): the next put waiting for that lock gets `OwnerDied` with the dead pid
     /// within a bound instead of hanging (CPython hangs), the count is repaired (the lost item
@@ -729,6 +827,7 @@ bounded_tests!(queue:
     blocking_put_on_a_full_queue_waits_for_a_consumer_process,
     blocking_get_waits_for_a_producer_process,
     many_producer_and_consumer_processes_deliver_each_item_once,
+    a_child_scribbling_on_the_queue_gives_typed_errors,
     producer_killed_holding_the_put_lock_is_owner_died_and_repaired,
     consumer_killed_holding_the_get_lock_is_owner_died_and_repaired,
 );

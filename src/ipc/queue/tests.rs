@@ -497,6 +497,51 @@ fn hostile_frames_are_typed_errors() {
     assert_eq!(q.qsize(), 0);
 }
 
+/// Well-framed items whose bytes are random (and, one in four, start with a length claim near
+/// 2^60): each get returns a value no larger than the bytes that came, or `BadMessage`; the
+/// claim never sizes an allocation (it would abort the test), and the queue keeps working.
+#[test]
+fn fuzz_random_frames_decode_to_values_or_bad_message() {
+    let q: Queue<Vec<String>> = Queue::with_capacity(0, 4096).unwrap();
+    let mut rng = Rng(99);
+    let (mut values, mut refused) = (0, 0);
+    for _ in 0..3000 {
+        // A real encoding, sometimes damaged in one byte or cut short; or random bytes.
+        let words: Vec<String> = (0..rng.below(4)).map(|i| "ab".repeat(i as usize)).collect();
+        let mut payload = postcard::to_allocvec(&words).unwrap();
+        match rng.below(4) {
+            0 => {}
+            1 => {
+                let i = rng.below(payload.len() as u64) as usize;
+                payload[i] = rng.next() as u8;
+            }
+            2 => payload.truncate(rng.below(payload.len() as u64) as usize),
+            _ => payload = (0..rng.below(64)).map(|_| rng.next() as u8).collect(),
+        }
+        if rng.below(4) == 0 {
+            let claim = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f];
+            payload.splice(0..0, claim);
+        }
+        // Raw bytes, framed as a put frames them: what a peer may publish.
+        shared(&q).put(&payload, false, None).unwrap();
+        match q.get_nowait() {
+            Ok(v) => {
+                let bytes: usize = v.iter().map(String::len).sum();
+                assert!(bytes <= payload.len());
+                values += 1;
+            }
+            Err(Error::BadMessage(_)) => refused += 1,
+            other => panic!("{other:?} for {payload:?}"),
+        }
+    }
+    assert!(
+        values > 0 && refused > 0,
+        "{values} values, {refused} refused"
+    );
+    q.put(&vec!["still".to_owned()], true, None).unwrap();
+    assert_eq!(q.get_nowait(), Ok(vec!["still".to_owned()]));
+}
+
 #[test]
 fn opening_a_region_that_is_not_a_queue_is_refused() {
     let region = crate::sys::region::SharedRegion::create(8192).unwrap();
