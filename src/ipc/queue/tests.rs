@@ -490,8 +490,8 @@ fn hostile_frames_are_typed_errors() {
     // A Tail further than the ring from Head.
     tail.store(16 + 128, Release);
     assert!(matches!(q.get(true, BOUND), Err(Error::BadFrame(_))));
-    // Counters claiming more items than the ring holds.
-    let q: Queue<u32> = Queue::with_capacity(0, 64).unwrap();
+    // Counters claiming more items than the ring holds (a bounded queue reads them on put).
+    let q: Queue<u32> = Queue::with_capacity(5, 64).unwrap();
     word(&q, layout::PUTS).store(1000, Release);
     assert!(matches!(q.put_nowait(&1), Err(Error::BadFrame(_))));
     assert_eq!(q.qsize(), 0);
