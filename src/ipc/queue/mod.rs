@@ -174,7 +174,9 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     }
 
     /// CPython's `get(block=True, timeout=None)`: removes and returns the oldest item. Waits,
-    /// if `block`, up to `timeout` for one; [`Error::Empty`] when it may wait no longer.
+    /// if `block`, up to `timeout` for one; [`Error::Empty`] when it may wait no longer. As in
+    /// CPython, a queue has no "other end": a get waits out its timeout even when no producer
+    /// is left (a pipe's `recv` says [`Error::PeerClosed`] instead).
     ///
     /// Errors also: [`Error::BadMessage`] for an item that is not a `T` (it is consumed; the
     /// next get takes the next one), [`Error::QueueClosed`], [`Error::OwnerDied`] (a process
