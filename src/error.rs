@@ -126,6 +126,19 @@ pub enum Error {
     /// The other side broke the pipe's framing (a truncated, oversized or garbage frame, or
     /// positions out of range in shared memory). That direction is unusable from then on.
     BadFrame(&'static str),
+    /// `put` or `get` on a process queue after `close()` in this process (`ValueError: Queue
+    /// ... is closed`).
+    QueueClosed,
+    /// A process queue's `join_thread()` before `close()` (`AssertionError: Queue ... not
+    /// closed`).
+    QueueNotClosed,
+    /// The process `pid` died holding a process-shared lock that this call needed (robust
+    /// mutexes' `EOWNERDEAD`; CPython hangs there). This call took the lock over, repaired the
+    /// state the lock guards and did nothing else; the object works again for the next call.
+    OwnerDied {
+        /// The process that died holding the lock.
+        pid: u32,
+    },
 }
 
 impl fmt::Display for Error {
@@ -205,6 +218,13 @@ impl fmt::Display for Error {
                 )
             }
             Error::BadFrame(why) => write!(f, "bad frame from the other end: {why}"),
+            Error::QueueClosed => f.write_str("Queue is closed"),
+            Error::QueueNotClosed => f.write_str("Queue not closed"),
+            Error::OwnerDied { pid } => write!(
+                f,
+                "process {pid} died holding the lock; its state was recovered and nothing was \
+                 done"
+            ),
         }
     }
 }

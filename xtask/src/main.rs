@@ -220,6 +220,8 @@ fn test_command() -> Result {
             "queue",
             "--bench",
             "process",
+            "--bench",
+            "process_queue",
         ])
         .env("BENCH_QUICK", "1"))?;
     eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());
