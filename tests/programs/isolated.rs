@@ -434,11 +434,13 @@ pub fn trace_enable_clamps_a_huge_capacity() {
 /// The label table is bounded (every thread started while tracing is labelled): past
 /// `trace::MAX_LABELS` names the oldest are forgotten. Isolated: it evicts other tests' names.
 pub fn trace_labels_are_bounded() {
-    let base: u64 = 1 << 40;
+    // Above every id other cases label, so exactly the 10 oldest of these are forgotten.
+    let base: u64 = u64::MAX - trace::MAX_LABELS as u64 - 100;
     for i in 0..(trace::MAX_LABELS as u64 + 10) {
         trace::set_label(base + i, "x");
     }
     assert_eq!(trace::label(base), None, "the oldest name is forgotten");
+    assert_eq!(trace::label(base + 9), None);
     assert_eq!(trace::label(base + 10).as_deref(), Some("x"));
     assert_eq!(
         trace::label(base + trace::MAX_LABELS as u64 + 9).as_deref(),

@@ -190,10 +190,12 @@ fn on_path(bin: &str) -> bool {
 /// tests, from tests/e2e/package-lock.json.
 fn npm_packages() -> Result {
     let dir = root().join("tests/e2e");
-    if ["playwright-core", "selenium-webdriver"]
-        .iter()
-        .all(|p| dir.join("node_modules").join(p).join("package.json").exists())
-    {
+    if ["playwright-core", "selenium-webdriver"].iter().all(|p| {
+        dir.join("node_modules")
+            .join(p)
+            .join("package.json")
+            .exists()
+    }) {
         return Ok(());
     }
     run(Command::new("npm")
