@@ -222,6 +222,8 @@ fn test_command() -> Result {
             "process",
             "--bench",
             "process_queue",
+            "--bench",
+            "pipe",
         ])
         .env("BENCH_QUICK", "1"))?;
     eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());
