@@ -126,12 +126,23 @@ pub enum Error {
     /// The other side broke the pipe's framing (a truncated, oversized or garbage frame, or
     /// positions out of range in shared memory). That direction is unusable from then on.
     BadFrame(&'static str),
-    /// A process-shared lock's holder died holding it (`crate::process::shared`): the caller
-    /// now holds the lock, as after a successful acquire, but the data it protects may be
-    /// half-updated. Repair it, then release. (CPython waits for ever here; this is the
-    /// `EOWNERDEAD` of a robust POSIX mutex.)
+    /// `put` or `get` on a process queue after `close()` in this process (`ValueError: Queue
+    /// ... is closed`).
+    QueueClosed,
+    /// A process queue's `join_thread()` before `close()` (`AssertionError: Queue ... not
+    /// closed`).
+    QueueNotClosed,
+    /// The process `pid` died holding a process-shared lock that this call needed (robust
+    /// mutexes' `EOWNERDEAD`; CPython waits for ever there). What happened next depends on
+    /// the caller:
+    /// - a process `Queue`/`JoinableQueue` call took the lock over, repaired the state the lock
+    ///   guards and did nothing else; the object works again for the next call;
+    /// - an acquire of a lock of `crate::process::shared` (Lock, RLock, a Condition's lock)
+    ///   took the lock over: **the caller holds it now**, as after a successful acquire, and
+    ///   what it protects may be half-updated: repair it, then release. (A shared `Value`'s
+    ///   or `Array`'s `get`/`set` releases it again before returning this.)
     OwnerDied {
-        /// The process id of the holder that died.
+        /// The process that died holding the lock.
         pid: u32,
     },
 }
@@ -213,10 +224,12 @@ impl fmt::Display for Error {
                 )
             }
             Error::BadFrame(why) => write!(f, "bad frame from the other end: {why}"),
+            Error::QueueClosed => f.write_str("Queue is closed"),
+            Error::QueueNotClosed => f.write_str("Queue not closed"),
             Error::OwnerDied { pid } => write!(
                 f,
-                "the process {pid} died holding the lock; the caller holds it now, and what it \
-                 protects may be inconsistent"
+                "process {pid} died holding the lock, which this call took over (a queue repairs \
+                 its state; a shared lock is now held by the caller)"
             ),
         }
     }

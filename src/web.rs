@@ -9,16 +9,34 @@ use wasm_bindgen::prelude::*;
 /// Starts the coordinator and `count` pooled workers. Returns a Promise that resolves once all
 /// of them are ready; calling it again returns the same Promise. Threads may be started before
 /// it resolves (they run as workers arrive).
+///
+/// The Promise rejects with an `Error` saying how many workers came up if a worker cannot
+/// start, or if the pool is not ready within 10 s (counted while the agent runs, so a page the
+/// browser suspended meanwhile is not blamed). Threads started on a pool that failed with no
+/// worker up get `Error::SpawnFailed` instead of waiting for ever.
 #[wasm_bindgen]
 pub fn start_workers(count: u32) -> JsValue {
-    sys::pool::begin(count.max(1));
+    let count = count.max(1);
+    if !sys::pool::begin(count) {
+        // Started before: in the agent that started it the bridge hands back the first call's
+        // Promise; in another agent (a thread) it resolves at once.
+        return start(count, JsValue::UNDEFINED);
+    }
+    // Called at most once (the bridge settles once); a pool that starts never calls it, and
+    // its few bytes are then kept, once per module instance.
+    let on_fail = Closure::once_into_js(sys::pool::start_failed);
+    start(count, on_fail)
+}
+
+fn start(count: u32, on_fail: JsValue) -> JsValue {
     sys::start_coordinator(
         &sys::glue_url(),
         &sys::coordinator_url(),
         &sys::worker_url(),
         wasm_bindgen::module(),
         wasm_bindgen::memory(),
-        count.max(1),
+        count,
+        on_fail,
     )
 }
 

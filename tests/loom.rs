@@ -890,6 +890,140 @@ mod pipe_ring_model {
     }
 }
 
+// ===============================================================================================
+// The process queue's lock (src/ipc/shared_lock.rs), compiled here unchanged. A region of its own:
+// the lock takes its word, wait/wake and the holder's liveness from its `LockWord` trait, which
+// these models implement over the loom seam above (as weak as the futex contract) and a table of
+// dead "processes" (model threads). Time does not pass under loom, so a waiter's slice never
+// ends by itself: a wait on a value naming a live holder parks until a wake, and a wait on a
+// value naming a dead holder "times out" at once (its slice is over). A holder that dies while
+// a waiter already sleeps is the native tests' case (src/ipc/queue/tests.rs and
+// tests/process_ipc.rs): there only the slice wakes the waiter, which no model can show.
+// ===============================================================================================
+
+#[path = "../src/ipc/shared_lock.rs"]
+mod process_lock;
+
+mod process_lock_model {
+    use crate::process_lock::{self as lock, Acquired, LockWord, PID_MASK};
+    use crate::sys::futex;
+    use loom::cell::UnsafeCell;
+    use loom::sync::atomic::{AtomicBool, Ordering};
+    use loom::sync::Arc;
+    use loom::thread;
+    use std::time::Duration;
+
+    /// The lock word, a counter only the holder may touch, and which "processes" (ids 1..=3)
+    /// are dead.
+    pub struct Shared {
+        word: crate::primitive::AtomicU32,
+        counter: UnsafeCell<u32>,
+        dead: [AtomicBool; 4],
+    }
+
+    impl Shared {
+        fn new() -> Arc<Shared> {
+            Arc::new(Shared {
+                word: crate::primitive::AtomicU32::new(0),
+                counter: UnsafeCell::new(0),
+                dead: std::array::from_fn(|_| AtomicBool::new(false)),
+            })
+        }
+
+        /// The holder's critical section: a read-then-write increment (lost if two were in).
+        fn bump(&self) {
+            // SAFETY: loom checks this access against every other for a race.
+            self.counter.with_mut(|p| unsafe { *p += 1 });
+        }
+
+        fn count(&self) -> u32 {
+            // SAFETY: as in `bump`.
+            self.counter.with(|p| unsafe { *p })
+        }
+    }
+
+    impl LockWord for Shared {
+        fn load(&self, o: Ordering) -> u32 {
+            self.word.load(o)
+        }
+        fn compare_exchange(
+            &self,
+            current: u32,
+            new: u32,
+            success: Ordering,
+            failure: Ordering,
+        ) -> Result<u32, u32> {
+            self.word.compare_exchange(current, new, success, failure)
+        }
+        fn wait(&self, expected: u32, _timeout: Duration) -> bool {
+            if !self.alive(expected & PID_MASK) {
+                return true; // the slice is over; the holder is gone
+            }
+            futex::wait(&self.word, expected, None);
+            false
+        }
+        fn wake_all(&self) {
+            futex::wake_all(&self.word)
+        }
+        fn alive(&self, pid: u32) -> bool {
+            !self.dead[pid as usize].load(Ordering::Acquire)
+        }
+    }
+
+    fn locked_bump(s: &Shared, me: u32) -> Acquired {
+        let how = lock::lock(s, me, None).unwrap();
+        s.bump();
+        lock::unlock(s, me).unwrap();
+        how
+    }
+
+    /// Three processes take the lock once each: mutual exclusion (no increment lost) and no
+    /// lost wake-up (every waiter ends), and nobody is taken for dead.
+    #[test]
+    fn process_lock_excludes_and_wakes_every_waiter() {
+        loom::model(|| {
+            let s = Shared::new();
+            let others: Vec<_> = [2u32, 3]
+                .into_iter()
+                .map(|me| {
+                    let s = s.clone();
+                    thread::spawn(move || locked_bump(&s, me))
+                })
+                .collect();
+            assert_eq!(locked_bump(&s, 1), Acquired::Clean);
+            for t in others {
+                assert_eq!(t.join().unwrap(), Acquired::Clean);
+            }
+            assert_eq!(s.count(), 3);
+            assert_eq!(s.word.load(Ordering::Relaxed), 0, "the lock ends free");
+        });
+    }
+
+    /// Process 1 took the lock and died holding it (its increment was made). Two waiters
+    /// race: exactly one takes it over with `OwnerDied(1)`, the other waits for that one's
+    /// unlock; both get the lock alone, and neither is left asleep.
+    #[test]
+    fn process_lock_is_taken_over_from_a_dead_holder_exactly_once() {
+        loom::model(|| {
+            let s = Shared::new();
+            assert!(lock::try_lock(&*s, 1));
+            s.bump();
+            s.dead[1].store(true, Ordering::Release);
+            let t = {
+                let s = s.clone();
+                thread::spawn(move || locked_bump(&s, 3))
+            };
+            let mine = locked_bump(&s, 2);
+            let theirs = t.join().unwrap();
+            let mut outcomes = [mine, theirs];
+            outcomes.sort_by_key(|a| *a == Acquired::Clean);
+            assert_eq!(outcomes, [Acquired::OwnerDied(1), Acquired::Clean]);
+            assert_eq!(s.count(), 3);
+            assert_eq!(s.word.load(Ordering::Relaxed), 0, "the lock ends free");
+        });
+    }
+}
+
 // ---- Models of the seam itself (src/sys/futex/loom.rs) ----
 
 /// A hand-over through a futex word: the producer writes `data`, stores 1 to `flag` (Release),

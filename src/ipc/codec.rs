@@ -3,8 +3,10 @@
 
 use crate::Error;
 
+/// Encodes one message. Pipe ends and queues inside it refuse ([`Error::Serialize`]): they
+/// cross only in a process's arguments (`passing.rs`).
 pub(crate) fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
-    postcard::to_allocvec(value).map_err(|e| Error::Serialize(e.to_string()))
+    super::passing::encode(value, false).map(|(bytes, _)| bytes)
 }
 
 /// Deserializes exactly one `T` from `bytes`: trailing bytes are an error too. Postcard

@@ -36,9 +36,11 @@ impl End {
 /// One end of a pipe: send and receive whole messages (bytes, or serde values in postcard's
 /// format), to and from whichever process holds the other end.
 ///
-/// Both ends of a new pipe live in the creating process; hand one to a child with
-/// [`Connection::handle`], then drop your copy of it (as with CPython, a copy you keep counts
-/// as a holder, and its peer cannot tell you from the child).
+/// Both ends of a new pipe live in the creating process; hand one to a child by putting it in
+/// the child [`Process`](crate::Process)'s arguments (it is `Serialize`/`Deserialize` there,
+/// and only there), or by hand with [`Connection::handle`]. Either way, keep no copy of it (as
+/// with CPython, a copy you keep counts as a holder, and its peer cannot tell you from the
+/// child); moving it into the arguments does that.
 ///
 /// It is `Send` and `Sync`: threads may share one end. Concurrent sends are taken one whole
 /// message at a time, and so are concurrent receives (CPython leaves that case to luck).

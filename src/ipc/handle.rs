@@ -1,16 +1,27 @@
-//! Handing one end of a pipe to a child process.
+//! Handing one end of a pipe to a child process, two ways.
 //!
-//! The child needs two inherited fds, the region's memfd and the end's liveness socket, and
-//! which end it is. Their text form, `pipe1:<memfd>:<len>:<socket>:<a|b>`, travels in an
-//! environment variable or an argument; [`ConnectionHandle::inherit_in`] keeps both fds open
-//! across the child's `exec` (cleared close-on-exec in the child only).
+//! * **In a [`Process`](crate::Process)'s arguments** (the usual way, CPython's
+//!   `Process(target=f, args=(child_conn,))`): a `Connection` is `Serialize` and
+//!   `Deserialize`; in a process's arguments it is encoded as two indexes into the
+//!   descriptors sent with the bootstrap (`passing.rs`), and the child's copy is opened from
+//!   them while the arguments decode.
+//! * **By hand**, for a child started some other way: the child needs two inherited fds, the
+//!   region's memfd and the end's liveness socket, and which end it is. Their text form,
+//!   `pipe1:<memfd>:<len>:<socket>:<a|b>`, travels in an environment variable or an argument;
+//!   [`ConnectionHandle::inherit_in`] keeps both fds open across the child's `exec` (cleared
+//!   close-on-exec in the child only).
+//!
+//! Both end in [`ConnectionHandle::open_owned`], which checks everything before it trusts it.
 
 use super::connection::{Connection, End};
 use super::layout::Layout;
 use super::liveness;
-use crate::sys::region::{keep_open_across_exec, os_error, RegionHandle, SharedRegion};
+use super::passing;
+use crate::sys::region::{keep_open_across_exec, os_error, RegionHandle, SharedRegion, MAX_REGION};
 use crate::Error;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use serde::de::Error as _;
+use serde::{Deserialize, Serialize};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
 /// What a child process needs to take over one end of a pipe.
@@ -89,22 +100,85 @@ impl ConnectionHandle {
         if self.token < 0 || self.token == self.region.fd {
             return Err(Error::InvalidArgument("not a pipe handle"));
         }
-        // Check the token is open before anything takes ownership of either number.
-        // SAFETY: F_GETFD only reads the descriptor table; a closed number gives EBADF.
-        if unsafe { libc::fcntl(self.token, libc::F_GETFD) } < 0 {
-            return Err(os_error("fcntl(F_GETFD)", &std::io::Error::last_os_error()));
+        // Check both are open before anything takes ownership of either number.
+        for fd in [self.token, self.region.fd] {
+            // SAFETY: F_GETFD only reads the descriptor table; a closed number gives EBADF.
+            if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+                return Err(os_error("fcntl(F_GETFD)", &std::io::Error::last_os_error()));
+            }
         }
-        // SAFETY: the caller hands us the region's fd (the region checks it is open).
-        let region = Arc::new(unsafe { SharedRegion::from_inherited(self.region) }?);
-        // SAFETY: the caller hands us the token's fd, open (checked above) and distinct from
-        // the region's (checked above), so nothing else owns it.
-        let token = unsafe { OwnedFd::from_raw_fd(self.token) };
+        // SAFETY: the caller hands us both numbers, open (checked above) and distinct (checked
+        // above), so nothing else owns them.
+        let (region, token) = unsafe {
+            (
+                OwnedFd::from_raw_fd(self.region.fd),
+                OwnedFd::from_raw_fd(self.token),
+            )
+        };
+        ConnectionHandle::open_owned(region, self.region.len, token, self.end)
+    }
+
+    /// Opens an end from descriptors this process owns (received with a process's arguments,
+    /// or inherited): checks the region (a size-sealed memfd of `len` bytes) and the token (a
+    /// socket), sets both close-on-exec, checks the pipe's header, and resumes at the
+    /// positions published in the region.
+    pub(crate) fn open_owned(
+        region: OwnedFd,
+        len: usize,
+        token: OwnedFd,
+        end: End,
+    ) -> Result<Connection, Error> {
+        if len == 0 || len > MAX_REGION {
+            return Err(Error::InvalidArgument("not a pipe handle"));
+        }
+        let handle = RegionHandle {
+            fd: region.into_raw_fd(),
+            len,
+        };
+        // SAFETY: `into_raw_fd` just gave up this process's one owner of the number, which
+        // `from_inherited` takes over (it fails before taking it only for a closed number or a
+        // bad length: neither, checked above).
+        let region = Arc::new(unsafe { SharedRegion::from_inherited(handle) }?);
         // SAFETY: plain fcntl on an fd we own.
         if unsafe { libc::fcntl(token.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
             return Err(os_error("fcntl(F_SETFD)", &std::io::Error::last_os_error()));
         }
         liveness::check_is_socket(&token)?;
         let layout = Layout::read(&region)?;
-        Connection::attach(region, layout, self.end, token)
+        Connection::attach(region, layout, end, token)
+    }
+}
+
+/// In a process's arguments: `(memfd index, region length, token index, end)`, the indexes
+/// into the descriptors passed with the bootstrap (`passing.rs`). Anywhere else, encoding
+/// fails ([`Error::Serialize`]); a closed end fails with [`Error::ConnectionClosed`].
+impl Serialize for Connection {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let token = self.token().map_err(passing::refuse)?;
+        let region = passing::pass(self.region().fd(), "Connection")?;
+        let token = passing::pass(token.as_fd(), "Connection")?;
+        let end = match self.end() {
+            End::A => 0u8,
+            End::B => 1,
+        };
+        (region, self.region().len() as u64, token, end).serialize(s)
+    }
+}
+
+/// In a child's arguments: claims the two descriptors and opens the end
+/// (the checks of `ConnectionHandle::open`).
+impl<'de> Deserialize<'de> for Connection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Connection, D::Error> {
+        let (region, len, token, end) = <(u32, u64, u32, u8)>::deserialize(d)?;
+        let end = match end {
+            0 => End::A,
+            1 => End::B,
+            e => return Err(passing::reject(format!("pipe end {e} is neither 0 nor 1"))),
+        };
+        let len = usize::try_from(len).map_err(|_| D::Error::custom("region length"))?;
+        let region = passing::claim(region, "Connection")?;
+        let token = passing::claim(token, "Connection")?;
+        ConnectionHandle::open_owned(region, len, token, end)
+            .map_err(|e| passing::reject(format!("opening a pipe end: {e}")))
     }
 }

@@ -52,3 +52,48 @@ pub(crate) fn check_is_socket(fd: &OwnedFd) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Whether the process `pid` still runs: not gone, and not a zombie (dead, waiting for its
+/// parent to reap it: a child killed by its parent stays one until joined). For the process
+/// queue's lock (`shared_lock.rs`), whose holder is named by its pid.
+///
+/// A pidfd answers both (it is readable once the process has exited, reaped or not);
+/// `kill(pid, 0)` is the fallback where `pidfd_open` fails for want of descriptors (it cannot
+/// tell a zombie). When unsure, says alive: the caller asks again after its next slice.
+pub(crate) fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: plain syscall with integer arguments.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return match std::io::Error::last_os_error().raw_os_error() {
+            Some(libc::ESRCH) => false,
+            _ => {
+                // SAFETY: kill with signal 0 only checks that the process exists.
+                let r = unsafe { libc::kill(pid, 0) };
+                r == 0 || errno() != Some(libc::ESRCH)
+            }
+        };
+    }
+    // SAFETY: the syscall returned a new descriptor that nothing else owns.
+    let fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32) };
+    let mut p = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: `p` is one valid pollfd for the duration of the call (nfds = 1).
+    let r = unsafe { libc::poll(&mut p, 1, 0) };
+    !(r > 0 && p.revents & libc::POLLIN != 0)
+}
+
+fn errno() -> Option<i32> {
+    std::io::Error::last_os_error().raw_os_error()
+}

@@ -1,5 +1,6 @@
-//! Between processes: CPython's `multiprocessing.Pipe` and its `Connection` ends, on a byte
-//! ring in memory both processes map (Linux). `README.md` beside this file gives the design:
+//! Between processes: CPython's `multiprocessing.Pipe` and its `Connection` ends, and its
+//! process [`Queue`] and [`JoinableQueue`], on byte rings in memory the processes map
+//! (Linux). `README.md` beside this file gives the design:
 //! why a ring in shared memory rather than a socket, the frame format and its limits, and
 //! what a peer's crash looks like from the other end.
 //!
@@ -18,7 +19,10 @@
 //! # Ok::<(), concurrency::Error>(())
 //! ```
 //!
-//! To hand an end to a child process: [`Connection::handle`] gives a [`ConnectionHandle`];
+//! To hand an end to a child [`Process`](crate::Process), put it in the process's arguments,
+//! as in CPython: `Process::new(child_main, (child_conn,))` (its descriptors cross with the
+//! bootstrap; see `README.md`). For a child started some other way: [`Connection::handle`]
+//! gives a [`ConnectionHandle`];
 //! its [`inherit_in`](ConnectionHandle::inherit_in) keeps the two fds it names open in the
 //! child, its [`encode`](ConnectionHandle::encode)d text tells the child where they are, and
 //! the child calls [`ConnectionHandle::open`] once at start-up.
@@ -29,11 +33,15 @@ mod handle;
 mod layout;
 mod liveness;
 mod memory;
+pub(crate) mod passing;
 mod pipe;
+mod queue;
 pub(crate) mod ring;
+pub(crate) mod shared_lock;
 #[cfg(test)]
 mod tests;
 
 pub use connection::Connection;
 pub use handle::ConnectionHandle;
 pub use pipe::{pipe, Pipe, DEFAULT_CAPACITY};
+pub use queue::{JoinableQueue, Queue};

@@ -73,7 +73,7 @@ pub(crate) const fn max_payload(capacity: u32) -> u32 {
 }
 
 /// Bytes a frame of `len` payload bytes occupies.
-const fn frame_bytes(len: u32) -> u32 {
+pub(crate) const fn frame_bytes(len: u32) -> u32 {
     (LEN_BYTES + len + ALIGN - 1) & !(ALIGN - 1)
 }
 
@@ -165,6 +165,11 @@ impl Writer {
         self.broken = Some(why);
         RingError::Corrupt(why)
     }
+
+    /// The private position.
+    pub(crate) fn tail(&self) -> u32 {
+        self.tail
+    }
 }
 
 impl Reader {
@@ -220,7 +225,7 @@ fn check_hangup(mem: &impl RingMemory, w: Word, seen: u32) -> bool {
 
 /// Sets `WAITING` on `w` (which held `seen`) and sleeps while it is unchanged. Returns
 /// `Ok(true)` to re-check at once, `Ok(false)` if the peer turned out to be gone.
-fn sleep_on(
+pub(crate) fn sleep_on(
     mem: &impl RingMemory,
     w: Word,
     seen: u32,
@@ -263,15 +268,11 @@ pub(crate) fn send(
     };
     let need = frame_bytes(len);
     loop {
-        let h = mem.load(Word::Head, Acquire);
-        let used = w.tail.wrapping_sub(h) & POS_MASK;
-        if used > cap || !(h & POS_MASK).is_multiple_of(ALIGN) {
-            return Err(w.fail("the reader's position is out of range"));
-        }
+        let (free, h) = room(mem, w)?;
         if h & HANGUP != 0 && !check_hangup(mem, Word::Head, h) {
             return Err(RingError::PeerGone);
         }
-        if cap - used >= need {
+        if free >= need {
             return publish(mem, w, payload, len, need);
         }
         if !sleep_on(mem, Word::Head, h, deadline)? {
@@ -282,8 +283,24 @@ pub(crate) fn send(
     }
 }
 
-/// Writes the frame at the writer's position (room checked) and publishes it.
-fn publish(
+/// The writer's free bytes now, and the `Head` word as read (what to sleep on for more).
+pub(crate) fn room(mem: &impl RingMemory, w: &mut Writer) -> Result<(u32, u32), RingError> {
+    if let Some(why) = w.broken {
+        return Err(RingError::Corrupt(why));
+    }
+    let cap = mem.capacity();
+    // Acquire: the reader's copies out of the room it frees, before we write over them.
+    let h = mem.load(Word::Head, Acquire);
+    let used = w.tail.wrapping_sub(h) & POS_MASK;
+    if used > cap || !(h & POS_MASK).is_multiple_of(ALIGN) {
+        return Err(w.fail("the reader's position is out of range"));
+    }
+    Ok((cap - used, h))
+}
+
+/// Writes the frame at the writer's position (room checked: `need` = `frame_bytes(len)` bytes
+/// free, `len` at most `max_payload`) and publishes it.
+pub(crate) fn publish(
     mem: &impl RingMemory,
     w: &mut Writer,
     payload: &[u8],
@@ -375,7 +392,7 @@ pub(crate) fn recv(
 }
 
 /// Takes the frame at the reader's position, `used` bytes being in the ring.
-fn take(mem: &impl RingMemory, r: &mut Reader, used: u32) -> Result<Vec<u8>, RingError> {
+pub(crate) fn take(mem: &impl RingMemory, r: &mut Reader, used: u32) -> Result<Vec<u8>, RingError> {
     let cap = mem.capacity();
     if used < ALIGN {
         return Err(r.fail("truncated frame"));

@@ -75,10 +75,15 @@ impl<R> Builder<R> {
         T: Serialize + DeserializeOwned + 'static,
     {
         let wrapper: target::Wrapper = target::run::<A, T>;
+        let (args, fds) = match crate::ipc::passing::encode(&args, true) {
+            Ok((bytes, fds)) => (Ok(bytes), fds),
+            Err(e) => (Err(e), Vec::new()),
+        };
         let job = Job {
             wrapper: wrapper as usize,
             target: target as usize,
-            args: postcard::to_allocvec(&args).map_err(|e| e.to_string()),
+            args,
+            fds,
         };
         Builder {
             name: self.name,
@@ -109,6 +114,7 @@ impl<R> Builder<R> {
                 wrapper: wrapper as usize,
                 target: nothing as fn(()) as usize,
                 args: Ok(Vec::new()),
+                fds: Vec::new(),
             }
         });
         *inner.job.lock() = Some(job);

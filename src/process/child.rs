@@ -88,23 +88,37 @@ fn install_panic_header(name: &str) {
 
 fn send(chan: &OwnedFd, bytes: &[u8]) {
     // The parent may be gone; then nobody is listening and there is nothing to do.
-    let _ = sys::send_all(chan.as_fd(), bytes, None);
+    let _ = sys::send_all(chan.as_fd(), bytes, &[]);
 }
 
-/// Reads the bootstrap: its 9-byte header (with our stdout passed alongside), then the body.
-/// The body buffer grows with what arrives, never by the announced length alone.
-fn read_bootstrap(chan: &OwnedFd) -> Result<(Bootstrap, Option<OwnedFd>), String> {
+/// Descriptors that came with the bootstrap: the parent's stdout (if it passed one) and those
+/// of the arguments (`crate::ipc::passing`).
+struct Passed {
+    stdout: Option<OwnedFd>,
+    args: Vec<OwnedFd>,
+}
+
+/// Reads the bootstrap: its 9-byte header (with the descriptors passed alongside), then the
+/// body. The body buffer grows with what arrives, never by the announced length alone; at
+/// most `sys::MAX_FDS` descriptors are kept, and their count must be the one the bootstrap
+/// announces.
+fn read_bootstrap(chan: &OwnedFd) -> Result<(Bootstrap, Passed), String> {
     let mut header = [0u8; 9];
     let mut got = 0;
-    let mut stdout = None;
+    let mut fds: Vec<OwnedFd> = Vec::new();
+    let keep = |received: sys::Received, fds: &mut Vec<OwnedFd>| {
+        if received.truncated || fds.len() + received.fds.len() > sys::MAX_FDS {
+            return Err("more descriptors than a bootstrap may pass".to_owned());
+        }
+        fds.extend(received.fds);
+        Ok(received.n)
+    };
     while got < header.len() {
-        let (n, fd) = sys::recv_with_fd(chan.as_fd(), &mut header[got..])
+        let received = sys::recv_with_fds(chan.as_fd(), &mut header[got..])
             .map_err(|e| format!("reading the bootstrap: {e}"))?;
+        let n = keep(received, &mut fds)?;
         if n == 0 {
             return Err("the parent closed the channel before the bootstrap".into());
-        }
-        if stdout.is_none() {
-            stdout = fd;
         }
         got += n;
     }
@@ -113,14 +127,28 @@ fn read_bootstrap(chan: &OwnedFd) -> Result<(Bootstrap, Option<OwnedFd>), String
     let mut buf = vec![0u8; 64 * 1024];
     while body.len() < len {
         let want = (len - body.len()).min(buf.len());
-        let (n, _) = sys::recv_with_fd(chan.as_fd(), &mut buf[..want])
+        let received = sys::recv_with_fds(chan.as_fd(), &mut buf[..want])
             .map_err(|e| format!("reading the bootstrap: {e}"))?;
+        let n = keep(received, &mut fds)?;
         if n == 0 {
             return Err("the bootstrap was cut short".into());
         }
         body.extend_from_slice(&buf[..n]);
     }
-    Ok((Bootstrap::decode(&body)?, stdout))
+    let boot = Bootstrap::decode(&body)?;
+    if fds.len() != boot.descriptors() {
+        return Err(format!(
+            "{} descriptors came with the bootstrap, which announces {}",
+            fds.len(),
+            boot.descriptors()
+        ));
+    }
+    let stdout = if boot.stdout {
+        Some(fds.remove(0))
+    } else {
+        None
+    };
+    Ok((boot, Passed { stdout, args: fds }))
 }
 
 /// The checks that make calling through the offsets sound (see `target.rs`).
@@ -170,7 +198,7 @@ fn dispatch() -> i32 {
     if let Ok(null) = std::fs::File::open("/dev/null") {
         let _ = sys::dup2(null.as_fd(), 0);
     }
-    let (boot, stdout) = match read_bootstrap(&chan).and_then(|(b, s)| verify(&b).map(|()| (b, s)))
+    let (boot, passed) = match read_bootstrap(&chan).and_then(|(b, p)| verify(&b).map(|()| (b, p)))
     {
         Ok(x) => x,
         Err(why) => {
@@ -179,7 +207,7 @@ fn dispatch() -> i32 {
             return 1;
         }
     };
-    if let Some(out) = stdout {
+    if let Some(out) = passed.stdout {
         let _ = std::io::stdout().flush();
         let _ = sys::dup2(out.as_fd(), std::io::stdout().as_raw_fd());
     }
@@ -207,6 +235,8 @@ fn dispatch() -> i32 {
     let wrapper: target::Wrapper =
         unsafe { std::mem::transmute::<usize, target::Wrapper>(wrapper_addr) };
     let target_addr = target::addr_at(boot.target);
+    // The pipes and queues in the arguments claim theirs while the arguments decode.
+    crate::ipc::passing::receive(passed.args);
     let (reply, code) = match target::call(wrapper, target_addr, &boot.args) {
         Ok(target::Outcome::Returned(bytes)) => (wire::frame(wire::RETURNED, &bytes), 0),
         Ok(target::Outcome::BadArguments(why)) => {

@@ -100,7 +100,8 @@ impl<R> Process<R> {
     ///
     /// Errors: [`Error::ProcessAlreadyStarted`], [`Error::ProcessClosed`],
     /// [`Error::DaemonicChildren`] in a daemon process, [`Error::Serialize`] if the
-    /// arguments did not encode, [`Error::TargetNotInExecutable`],
+    /// arguments did not encode, the error of a pipe or queue in them that cannot cross (a
+    /// closed connection: [`Error::ConnectionClosed`]), [`Error::TargetNotInExecutable`],
     /// [`Error::ProcessStartFailed`] if the OS refused. A failed start leaves the process
     /// unstarted. In a child that has not dispatched to its target (see
     /// [`entry`](super::entry)) this does not return: the child exits with
@@ -126,7 +127,7 @@ impl<R> Process<R> {
         let Some(j) = job.as_ref() else {
             return Err(Error::ProcessAlreadyStarted);
         };
-        let args = j.args.clone().map_err(Error::Serialize)?;
+        let args = j.args.clone()?;
         target::check_in_executable(&[j.wrapper, j.target])?;
         let me = registry::current_inner();
         let exe = sys::exe_identity()
@@ -142,8 +143,11 @@ impl<R> Process<R> {
             name: self.name(),
             parent_name: me.name.lock().clone(),
             args,
+            stdout: false, // `spawn` fills in what it passes
+            passed: 0,
         };
-        let spawned = spawn::spawn(boot.encode()?)?;
+        let passed: Vec<_> = j.fds.iter().map(|fd| fd.as_fd()).collect();
+        let spawned = spawn::spawn(boot, &passed)?;
         // MP-12: the handle keeps no reference to the target once started.
         *job = None;
         life.started = true;

@@ -36,11 +36,13 @@ pub(crate) enum Origin {
 }
 
 /// What the child runs: offsets of the wrapper and target (see `target.rs`) and the encoded
-/// arguments, or why they did not encode.
+/// arguments, or why they did not encode (reported by `start`), with the descriptors of the
+/// pipes and queues in them (duplicates, closed when the job goes: see `crate::ipc::passing`).
 pub(crate) struct Job {
     pub wrapper: usize,
     pub target: usize,
-    pub args: Result<Vec<u8>, String>,
+    pub args: Result<Vec<u8>, crate::Error>,
+    pub fds: Vec<OwnedFd>,
 }
 
 pub(crate) struct Inner {

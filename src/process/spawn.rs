@@ -11,16 +11,18 @@
 //! descriptor and puts `/dev/null` on stdin, as CPython does. Its stdout is `/dev/null` until
 //! `entry` replaces it with the parent's stdout, passed over the socket (`SCM_RIGHTS`): so a
 //! libtest binary's own start-up banner ("running 1 test") never reaches the terminal. stderr
-//! is inherited.
+//! is inherited. The descriptors of the pipes and queues in the arguments go in the same
+//! `SCM_RIGHTS` message, after stdout (`crate::ipc::passing`): nothing but the socket is
+//! inherited, so a child started meanwhile by another thread gets none of them.
 //!
 //! `std::process::Command` without `pre_exec` lets std use `posix_spawn`, which glibc runs as
 //! `clone(CLONE_VM | CLONE_VFORK)` + `exec`: no copy of the parent's memory, safe in a
 //! multi-threaded parent (the child runs no code of ours before `exec`).
 
 use super::sys;
-use super::wire::MAX_MESSAGE;
+use super::wire::{Bootstrap, MAX_MESSAGE};
 use crate::error::Error;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -47,8 +49,27 @@ fn failed(what: &str, e: std::io::Error) -> Error {
     Error::ProcessStartFailed(format!("{what}: {e}"))
 }
 
-/// Starts a child and sends it `bootstrap` (a `wire::Bootstrap`, encoded).
-pub(crate) fn spawn(bootstrap: Vec<u8>) -> Result<Spawned, Error> {
+/// Starts a child and sends it `boot`, with our stdout and the descriptors `passed` (those
+/// of the arguments, in the order of their indexes).
+pub(crate) fn spawn(mut boot: Bootstrap, passed: &[BorrowedFd<'_>]) -> Result<Spawned, Error> {
+    // Our stdout, for the child to restore (if we have one).
+    // SAFETY: F_GETFD only inspects descriptor 1.
+    let stdout_ok = unsafe { libc::fcntl(1, libc::F_GETFD) } >= 0;
+    let mut pass: Vec<RawFd> = Vec::with_capacity(1 + passed.len());
+    if stdout_ok {
+        pass.push(std::io::stdout().as_raw_fd());
+    }
+    pass.extend(passed.iter().map(|fd| fd.as_raw_fd()));
+    if pass.len() > sys::MAX_FDS {
+        return Err(Error::Serialize(format!(
+            "the arguments pass {} descriptors; at most {} may cross with them",
+            passed.len(),
+            sys::MAX_FDS - 1
+        )));
+    }
+    boot.stdout = stdout_ok;
+    boot.passed = passed.len() as u32;
+    let bootstrap = boot.encode()?;
     debug_assert!(bootstrap.len() <= MAX_MESSAGE);
     let (parent_end, child_end) = sys::socketpair().map_err(|e| failed("socketpair", e))?;
     let mut cmd = Command::new("/proc/self/exe");
@@ -76,21 +97,17 @@ pub(crate) fn spawn(bootstrap: Vec<u8>) -> Result<Spawned, Error> {
         }
     };
     let chan = Arc::new(parent_end);
-    // Our stdout, for the child to restore (if we have one).
-    // SAFETY: F_GETFD only inspects descriptor 1.
-    let stdout_ok = unsafe { libc::fcntl(1, libc::F_GETFD) } >= 0;
-    let pass = stdout_ok.then(|| std::io::stdout().as_raw_fd());
     let (now, later) = bootstrap.split_at(bootstrap.len().min(SEND_INLINE));
     // A child that died at once (EPIPE) is not a start failure: it is a child with an exit
     // code, which `join` reports.
-    let _ = sys::send_all(chan.as_fd(), now, pass);
+    let _ = sys::send_all(chan.as_fd(), now, &pass);
     if !later.is_empty() {
         let rest = later.to_vec();
         let c = chan.clone();
         let sent = std::thread::Builder::new()
             .name("process-bootstrap".into())
             .spawn(move || {
-                let _ = sys::send_all(c.as_fd(), &rest, None);
+                let _ = sys::send_all(c.as_fd(), &rest, &[]);
             });
         if let Err(e) = sent {
             let _ = sys::pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL);

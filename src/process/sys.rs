@@ -1,6 +1,6 @@
 //! The Linux calls a process needs, each wrapped once with its `unsafe` proof: the socket pair
-//! between parent and child, pidfds (wait, signal, readiness), `poll`, and passing a file
-//! descriptor over the socket (`SCM_RIGHTS`). Everything returns `io::Result`; callers turn
+//! between parent and child, pidfds (wait, signal, readiness), `poll`, and passing file
+//! descriptors over the socket (`SCM_RIGHTS`). Everything returns `io::Result`; callers turn
 //! that into [`crate::Error`].
 
 use std::io;
@@ -136,16 +136,25 @@ pub(crate) fn poll(
     }
 }
 
-/// Sends all of `bytes`, and `pass` (if any) as an `SCM_RIGHTS` descriptor with the first
-/// byte. `MSG_NOSIGNAL`: a peer that is gone is an `EPIPE` error, not a SIGPIPE.
-pub(crate) fn send_all(
-    sock: BorrowedFd<'_>,
-    mut bytes: &[u8],
-    mut pass: Option<RawFd>,
-) -> io::Result<()> {
+/// The most descriptors one message carries: the kernel's `SCM_MAX_FD`. A bootstrap passes
+/// the parent's stdout and the descriptors of the pipes and queues in the arguments
+/// (`crate::ipc::passing`), all with its first bytes.
+pub(crate) const MAX_FDS: usize = 253;
+
+/// Sends all of `bytes`, and the descriptors `pass` (if any) as one `SCM_RIGHTS` message with
+/// the first bytes. `MSG_NOSIGNAL`: a peer that is gone is an `EPIPE` error, not a SIGPIPE.
+/// More than [`MAX_FDS`] descriptors is `InvalidInput` and sends nothing.
+pub(crate) fn send_all(sock: BorrowedFd<'_>, mut bytes: &[u8], pass: &[RawFd]) -> io::Result<()> {
+    if pass.len() > MAX_FDS {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "too many descriptors for one message",
+        ));
+    }
+    let mut pass = (!pass.is_empty()).then_some(pass);
     while !bytes.is_empty() {
         let n = match pass.take() {
-            Some(fd) => send_with_fd(sock, bytes, fd)?,
+            Some(fds) => send_with_fds(sock, bytes, fds)?,
             None => {
                 // SAFETY: `bytes` is valid for reads of its length.
                 let n = unsafe {
@@ -171,24 +180,41 @@ pub(crate) fn send_all(
     Ok(())
 }
 
-/// Room for one descriptor in a control message.
+/// Bytes of control buffer: `CMSG_SPACE(4 * MAX_FDS)` (1032 on Linux) with room to spare.
+const CMSG_BYTES: usize = 1088;
+
+/// Room for a control message of up to [`MAX_FDS`] descriptors, aligned for its header.
 #[repr(C)]
 union CmsgBuf {
     _align: libc::cmsghdr,
-    bytes: [u8; 64],
+    bytes: [u8; CMSG_BYTES],
 }
 
-fn send_with_fd(sock: BorrowedFd<'_>, bytes: &[u8], fd: RawFd) -> io::Result<usize> {
+/// `CMSG_SPACE` for `n` descriptors, checked against the buffer.
+fn cmsg_space(n: usize) -> io::Result<usize> {
+    let data = u32::try_from(n * std::mem::size_of::<RawFd>())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: CMSG_SPACE is a pure computation.
+    let space = unsafe { libc::CMSG_SPACE(data) } as usize;
+    if space > CMSG_BYTES {
+        return Err(io::Error::from(io::ErrorKind::InvalidInput));
+    }
+    Ok(space)
+}
+
+fn send_with_fds(sock: BorrowedFd<'_>, bytes: &[u8], fds: &[RawFd]) -> io::Result<usize> {
     let mut iov = libc::iovec {
         iov_base: bytes.as_ptr() as *mut libc::c_void,
         iov_len: bytes.len(),
     };
-    let mut buf = CmsgBuf { bytes: [0; 64] };
-    // SAFETY: CMSG_SPACE is a pure computation.
-    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) } as usize;
+    let mut buf = CmsgBuf {
+        bytes: [0; CMSG_BYTES],
+    };
+    let space = cmsg_space(fds.len())?;
     // SAFETY: an all-zero msghdr is valid; the pointers set below outlive the sendmsg call,
-    // `buf` is aligned for cmsghdr and larger than `space`, and CMSG_FIRSTHDR of a msghdr
-    // whose control length is at least one header returns a pointer into `buf`.
+    // `buf` is aligned for cmsghdr and at least `space` bytes long (`cmsg_space` checked), and
+    // CMSG_FIRSTHDR of a msghdr whose control length is at least one header returns a pointer
+    // into `buf`, whose data part holds `fds.len()` descriptors (CMSG_SPACE counted them).
     unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = &mut iov;
@@ -198,8 +224,11 @@ fn send_with_fd(sock: BorrowedFd<'_>, bytes: &[u8], fd: RawFd) -> io::Result<usi
         let cmsg = libc::CMSG_FIRSTHDR(&msg);
         (*cmsg).cmsg_level = libc::SOL_SOCKET;
         (*cmsg).cmsg_type = libc::SCM_RIGHTS;
-        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as _;
-        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>(), fd);
+        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of_val(fds) as u32) as _;
+        let data = libc::CMSG_DATA(cmsg).cast::<RawFd>();
+        for (i, &fd) in fds.iter().enumerate() {
+            std::ptr::write_unaligned(data.add(i), fd);
+        }
         loop {
             let n = libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL);
             if n >= 0 {
@@ -213,27 +242,40 @@ fn send_with_fd(sock: BorrowedFd<'_>, bytes: &[u8], fd: RawFd) -> io::Result<usi
     }
 }
 
-/// Receives up to `buf.len()` bytes (blocking), and the descriptor passed with them, if any
-/// (close-on-exec). `Ok((0, _))` is end of file.
-pub(crate) fn recv_with_fd(
-    sock: BorrowedFd<'_>,
-    buf: &mut [u8],
-) -> io::Result<(usize, Option<OwnedFd>)> {
+/// What one [`recv_with_fds`] got.
+pub(crate) struct Received {
+    /// Bytes read; 0 is end of file.
+    pub n: usize,
+    /// The descriptors passed with them (close-on-exec, owned by this process now).
+    pub fds: Vec<OwnedFd>,
+    /// The kernel had more descriptors than the buffer holds (`MSG_CTRUNC`) and closed them.
+    pub truncated: bool,
+}
+
+/// Receives up to `buf.len()` bytes (blocking), and the descriptors passed with them, if any
+/// (`MSG_CMSG_CLOEXEC`: close-on-exec from the start, so no child started meanwhile by another
+/// thread inherits them). At most [`MAX_FDS`] arrive with one call; more are reported as
+/// `truncated` (the kernel closed them).
+pub(crate) fn recv_with_fds(sock: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<Received> {
     let mut iov = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
         iov_len: buf.len(),
     };
-    let mut cbuf = CmsgBuf { bytes: [0; 64] };
-    // SAFETY: as in `send_with_fd`: every pointer in `msg` refers to a live local buffer of
+    let mut cbuf = CmsgBuf {
+        bytes: [0; CMSG_BYTES],
+    };
+    // SAFETY: as in `send_with_fds`: every pointer in `msg` refers to a live local buffer of
     // the stated length. After recvmsg, CMSG_FIRSTHDR/NXTHDR walk only the `msg_controllen`
-    // bytes the kernel wrote, and an SCM_RIGHTS header of CMSG_LEN(4) carries one new
-    // descriptor that this process now owns (MSG_CMSG_CLOEXEC marks it close-on-exec).
+    // bytes the kernel wrote; an SCM_RIGHTS message of `cmsg_len` bytes carries
+    // `(cmsg_len - CMSG_LEN(0)) / 4` new descriptors in its data, each now owned by this
+    // process (and close-on-exec, MSG_CMSG_CLOEXEC). The count is capped by the bytes the
+    // kernel wrote, so the reads stay inside `cbuf`.
     unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
         msg.msg_control = cbuf.bytes.as_mut_ptr().cast();
-        msg.msg_controllen = std::mem::size_of::<CmsgBuf>() as _;
+        msg.msg_controllen = CMSG_BYTES as _;
         let n = loop {
             let n = libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC);
             if n >= 0 {
@@ -244,24 +286,31 @@ pub(crate) fn recv_with_fd(
                 return Err(e);
             }
         };
-        let mut passed = None;
+        let written = (msg.msg_controllen as usize).min(CMSG_BYTES);
+        let base = cbuf.bytes.as_ptr() as usize;
+        let mut fds = Vec::new();
         let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
         while !cmsg.is_null() {
+            let len = (*cmsg).cmsg_len as usize;
+            let data = libc::CMSG_DATA(cmsg).cast::<RawFd>();
+            let data_start = data as usize - base;
             if (*cmsg).cmsg_level == libc::SOL_SOCKET
                 && (*cmsg).cmsg_type == libc::SCM_RIGHTS
-                && (*cmsg).cmsg_len as usize
-                    >= libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as usize
+                && len >= libc::CMSG_LEN(0) as usize
             {
-                let fd = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>());
-                // Keep the first; close any other a confused peer sent.
-                match passed {
-                    None => passed = Some(OwnedFd::from_raw_fd(fd)),
-                    Some(_) => drop(OwnedFd::from_raw_fd(fd)),
+                let count = (len - libc::CMSG_LEN(0) as usize) / std::mem::size_of::<RawFd>();
+                let room = written.saturating_sub(data_start) / std::mem::size_of::<RawFd>();
+                for i in 0..count.min(room) {
+                    fds.push(OwnedFd::from_raw_fd(std::ptr::read_unaligned(data.add(i))));
                 }
             }
             cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
         }
-        Ok((n, passed))
+        Ok(Received {
+            n,
+            fds,
+            truncated: msg.msg_flags & libc::MSG_CTRUNC != 0,
+        })
     }
 }
 

@@ -74,9 +74,10 @@ where
     A: DeserializeOwned,
     R: Serialize,
 {
-    let args: A = match postcard::from_bytes(args) {
+    // The pipes and queues in the arguments claim their descriptors while they decode.
+    let args: A = match crate::ipc::passing::decode_received(args) {
         Ok(a) => a,
-        Err(e) => return Outcome::BadArguments(e.to_string()),
+        Err(why) => return Outcome::BadArguments(why),
     };
     // SAFETY: `target` is the address of a `fn(A) -> R` of this image: the parent took it from
     // a value of exactly that type (`Builder::target`), checked it lies in the executable, and

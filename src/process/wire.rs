@@ -3,8 +3,11 @@
 //! Parent → child, once: the bootstrap, `b"cprc"`, a version byte, a `u32` body length, then
 //! the body (little-endian): executable device and inode, the layout check, the wrapper and
 //! target offsets (`target.rs`), the parent's pid, the daemon flag, the identity (CPython's
-//! `_identity`, for names like `Process-1:2`), the child's name, the parent's name and the
-//! encoded arguments (each `u32` length + bytes).
+//! `_identity`, for names like `Process-1:2`), the child's name, the parent's name, the
+//! encoded arguments (each `u32` length + bytes), whether the parent's stdout was passed, and
+//! how many descriptors the arguments pass (`crate::ipc::passing`). The descriptors themselves
+//! travel beside the first bytes (`SCM_RIGHTS`): stdout first if passed, then the arguments'
+//! in the order of their indexes; the child checks their count against these two fields.
 //!
 //! Child → parent: [`STARTED`] (one byte, as soon as the bootstrap checked out), then at most
 //! one frame `tag, u32 length, payload`: [`RETURNED`] (the encoded result), [`PANICKED`] (the
@@ -18,7 +21,7 @@
 use crate::error::Error;
 
 const MAGIC: &[u8; 4] = b"cprc";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 /// The largest reply (or bootstrap) kept, in bytes; more is read and thrown away, so a
 /// child writing without end is neither blocked nor able to exhaust the parent's memory.
@@ -48,6 +51,10 @@ pub(crate) struct Bootstrap {
     pub name: String,
     pub parent_name: String,
     pub args: Vec<u8>,
+    /// The parent's stdout is the first descriptor passed.
+    pub stdout: bool,
+    /// How many descriptors the arguments pass (after stdout).
+    pub passed: u32,
 }
 
 fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
@@ -80,6 +87,8 @@ impl Bootstrap {
         put_bytes(&mut body, self.name.as_bytes());
         put_bytes(&mut body, self.parent_name.as_bytes());
         put_bytes(&mut body, &self.args);
+        body.push(self.stdout as u8);
+        body.extend_from_slice(&self.passed.to_le_bytes());
         let mut out = Vec::with_capacity(9 + body.len());
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
@@ -127,6 +136,12 @@ impl Bootstrap {
         let name = r.string()?;
         let parent_name = r.string()?;
         let args = r.bytes()?.to_vec();
+        let stdout = match r.take(1)?[0] {
+            0 => false,
+            1 => true,
+            b => return Err(format!("stdout flag {b}")),
+        };
+        let passed = r.u32()?;
         if !r.0.is_empty() {
             return Err(format!("{} bytes after the bootstrap", r.0.len()));
         }
@@ -141,7 +156,14 @@ impl Bootstrap {
             name,
             parent_name,
             args,
+            stdout,
+            passed,
         })
+    }
+
+    /// How many descriptors come with this bootstrap.
+    pub(crate) fn descriptors(&self) -> usize {
+        self.stdout as usize + self.passed as usize
     }
 }
 
@@ -253,6 +275,8 @@ mod tests {
             name: "Process-1:2".into(),
             parent_name: "MainProcess".into(),
             args: vec![9, 8, 7],
+            stdout: true,
+            passed: 3,
         }
     }
 
@@ -277,7 +301,7 @@ mod tests {
 
     #[test]
     fn bootstrap_with_huge_claims_is_refused_without_allocating() {
-        let mut header = *b"cprc\x01\xff\xff\xff\xff";
+        let mut header = *b"cprc\x02\xff\xff\xff\xff";
         assert!(Bootstrap::body_len(&header).is_err());
         header[0] = b'x';
         assert!(Bootstrap::body_len(&header).is_err());

@@ -175,9 +175,20 @@ pub fn skip_ids_to(next: u64) {
 }
 
 /// Gives an object (by id) a name for the page to show, e.g. `"counter lock"`.
+///
+/// The table keeps the newest [`MAX_LABELS`] names: ids only grow, so when it is full the
+/// smallest id (the oldest object) is forgotten. A program that starts threads for ever while
+/// tracing (every started thread is labelled) then uses bounded memory.
 pub fn set_label(object: u64, name: &str) {
-    LABELS.lock().insert(object, name.to_owned());
+    let mut labels = LABELS.lock();
+    labels.insert(object, name.to_owned());
+    while labels.len() > MAX_LABELS {
+        labels.pop_first();
+    }
 }
+
+/// How many names [`set_label`] keeps.
+pub const MAX_LABELS: usize = 1 << 16;
 
 /// The name given with [`set_label`] (threads are labelled with their name when they start).
 pub fn label(object: u64) -> Option<String> {

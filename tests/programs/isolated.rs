@@ -53,6 +53,10 @@ macro_rules! isolated_cases {
             trace_enable_clamps_a_huge_capacity,
             programs::isolated::trace_enable_clamps_a_huge_capacity
         );
+        $harness!(
+            trace_labels_are_bounded,
+            programs::isolated::trace_labels_are_bounded
+        );
     };
 }
 
@@ -425,4 +429,21 @@ pub fn trace_enable_clamps_a_huge_capacity() {
     trace::disable();
     let capacity = trace::capacity().unwrap();
     assert!(capacity <= trace::MAX_CAPACITY && capacity.is_power_of_two());
+}
+
+/// The label table is bounded (every thread started while tracing is labelled): past
+/// `trace::MAX_LABELS` names the oldest are forgotten. Isolated: it evicts other tests' names.
+pub fn trace_labels_are_bounded() {
+    // Above every id other cases label, so exactly the 10 oldest of these are forgotten.
+    let base: u64 = u64::MAX - trace::MAX_LABELS as u64 - 100;
+    for i in 0..(trace::MAX_LABELS as u64 + 10) {
+        trace::set_label(base + i, "x");
+    }
+    assert_eq!(trace::label(base), None, "the oldest name is forgotten");
+    assert_eq!(trace::label(base + 9), None);
+    assert_eq!(trace::label(base + 10).as_deref(), Some("x"));
+    assert_eq!(
+        trace::label(base + trace::MAX_LABELS as u64 + 9).as_deref(),
+        Some("x")
+    );
 }

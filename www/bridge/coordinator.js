@@ -3,10 +3,20 @@
 // worker may block right away without waiting on its own event loop (the nested-worker
 // deadlock in TOOLCHAIN.md). It holds a reference to every worker it made, so none is
 // collected while it shares the memory.
+//
+// Messages to the agent that started the pool (host.js):
+//   { type: 'progress', created, ready }  after every worker created and every worker ready
+//   { type: 'ready' }                      once `count` workers are ready
+//   { type: 'error', message }             a pooled worker could not start or join the module
+//   { type: 'crashed', message }           a pooled worker trapped (a panic) and was replaced
 
 let config = null;
 let awaitingReady = 0;
+let created = 0;
+let readyCount = 0;
 const workers = new Set();
+
+const progress = () => self.postMessage({ type: 'progress', created, ready: readyCount });
 
 self.onmessage = (e) => {
   const m = e.data;
@@ -22,9 +32,13 @@ self.onmessage = (e) => {
 function spawn() {
   const worker = new Worker(config.workerUrl, { type: 'module', name: 'concurrency-worker' });
   workers.add(worker);
+  created += 1;
+  progress();
   worker.onmessage = (e) => {
     const m = e.data;
     if (m.type === 'ready') {
+      readyCount += 1;
+      progress();
       if (awaitingReady > 0 && --awaitingReady === 0) self.postMessage({ type: 'ready' });
     } else if (m.type === 'grow') {
       spawn();
@@ -36,6 +50,10 @@ function spawn() {
       workers.delete(worker);
       self.postMessage(m);
       spawn();
+    } else if (m.type === 'error') {
+      // It could not import the glue or instantiate the module (pool-worker.js).
+      workers.delete(worker);
+      self.postMessage(m);
     }
   };
   worker.onerror = (e) => {

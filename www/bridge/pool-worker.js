@@ -2,10 +2,25 @@
 // inside wasm (worker_main) running library threads one after another until it retires.
 
 self.onmessage = async (e) => {
+  self.onmessage = null; // one init per worker; wasm owns this worker from here on
   const { glueUrl, module, memory } = e.data;
-  const glue = await import(glueUrl);
-  // Instantiates the same module over the same memory; gives this worker its own stack and TLS.
-  const wasm = glue.initSync({ module, memory });
+  let glue;
+  let wasm;
+  try {
+    glue = await import(glueUrl);
+    // Instantiates the same module over the same memory; gives this worker its own stack and TLS.
+    wasm = glue.initSync({ module, memory });
+  } catch (err) {
+    // This handler is async, so a failed import or instantiation is a rejected promise, which
+    // fires no `error` event at the coordinator: without this message the pool would wait for
+    // a 'ready' that never comes.
+    self.postMessage({
+      type: 'error',
+      message: `a pooled worker could not join the module: ${err?.message ?? err}`,
+    });
+    self.close();
+    return;
+  }
   self.postMessage({ type: 'ready' });
   try {
     glue.worker_main();

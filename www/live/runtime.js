@@ -4,7 +4,21 @@ import init, * as wasm from '../pkg/concurrency_book.js';
 
 let starting = null;
 
-/** Resolves to `{ wasm, workers, readyAt }` once the pooled workers are ready. */
+// Every error the page reports, kept for the end-to-end tests: WebKitGTK's WebDriver cannot
+// read the console (no BiDi), so the page keeps its own list (`window.concurrencyErrors`).
+if (!self.concurrencyErrors) {
+  self.concurrencyErrors = [];
+  const keep = (text) => self.concurrencyErrors.push(String(text));
+  addEventListener('error', (e) => keep(e.message));
+  addEventListener('unhandledrejection', (e) => keep(e.reason?.message ?? e.reason));
+  const consoleError = console.error.bind(console);
+  console.error = (...args) => { keep(args.join(' ')); consoleError(...args); };
+}
+
+/**
+ * Resolves to `{ wasm, workers, readyAt }` once the pooled workers are ready; rejects with a
+ * message for the reader if they cannot start.
+ */
 export function startRuntime() {
   if (!starting) {
     starting = (async () => {
@@ -19,7 +33,14 @@ export function startRuntime() {
       // `inspect_snapshot()` and the wait-for graph knows every holder.
       wasm.inspect_enable();
       const workers = Math.min(8, Math.max(4, navigator.hardwareConcurrency || 4));
-      await wasm.start_workers(workers);
+      // Rejects within seconds, saying how many workers came up, if the pool cannot start
+      // (www/bridge/host.js); each demo then shows this message instead of waiting for ever.
+      try {
+        await wasm.start_workers(workers);
+      } catch (e) {
+        throw new Error(`The demos could not start their worker threads: ${e.message || e}. ` +
+          'Reloading the page starts them again.');
+      }
       return { wasm, workers, readyAt: performance.now() };
     })();
   }

@@ -3,7 +3,8 @@
 //! * `serve [--port N]`  install what is missing, build the wasm package and the book, serve
 //!   them on http://127.0.0.1:3000 with the headers shared memory needs.
 //! * `test`              install what is missing, then run every test: native (futex and
-//!   portable seams, doctests), wasm in headless Chromium, and the end-to-end book test.
+//!   portable seams, doctests), wasm in headless Chromium and Firefox, and the end-to-end
+//!   book test.
 //! * `site`              only build the site into `target/site`.
 //! * `e2e`               only build the site and run the end-to-end book test against it.
 //! * `setup`             only install the tools.
@@ -105,6 +106,9 @@ fn serve_command(args: &[String]) -> Result {
 }
 
 /// Builds the site, serves it on a free port, and runs `tests/e2e/book.mjs` against it.
+/// Builds the site, serves it on a free port, and runs the end-to-end tests against it:
+/// `tests/e2e/book.mjs` in Chromium (playwright-core), then `tests/e2e/engines.mjs` in Firefox
+/// and WebKitGTK (selenium-webdriver; under Xvfb, which WebKitGTK needs).
 fn e2e() -> Result {
     site::build()?;
     let server = serve::Server::start(&root().join("target/site"), 0)?;
@@ -112,7 +116,15 @@ fn e2e() -> Result {
         .arg("book.mjs")
         .current_dir(root().join("tests/e2e"))
         .env("BOOK_URL", server.url())
-        .env("SCREENSHOT_DIR", root().join("target/e2e")))
+        .env("SCREENSHOT_DIR", root().join("target/e2e")))?;
+    run(Command::new("xvfb-run")
+        .args(["-a", "node", "engines.mjs"])
+        .current_dir(root().join("tests/e2e"))
+        .env("BOOK_URL", server.url())
+        .env("SCREENSHOT_DIR", root().join("target/e2e"))
+        .env("GECKODRIVER", setup::geckodriver()?)
+        .env("WEBKIT_DRIVER", setup::WEBKIT_DRIVER)
+        .env("JSC_useSharedArrayBuffer", "1"))
 }
 
 fn test_command() -> Result {
@@ -149,12 +161,10 @@ fn test_command() -> Result {
     //     The pipe's byte ring over heap memory (src/ipc): its copies and handshake. Miri's
     //     weak-memory emulation crashes Miri itself on this code (a Miri bug), so it is off
     //     here; loom checks the handshake's orderings (tests/loom.rs, pipe_ring_model).
-    run(cargo()
-        .args(["miri", "test", "--lib", "heap"])
-        .env(
-            "MIRIFLAGS",
-            "-Zmiri-disable-weak-memory-emulation -Zmiri-many-seeds=0..2",
-        ))?;
+    run(cargo().args(["miri", "test", "--lib", "heap"]).env(
+        "MIRIFLAGS",
+        "-Zmiri-disable-weak-memory-emulation -Zmiri-many-seeds=0..2",
+    ))?;
     // 4. The same cases in Chromium: in a dedicated worker, and on the page's main thread.
     run(Command::new("wasm-pack")
         .args([
@@ -180,6 +190,22 @@ fn test_command() -> Result {
         .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
         .env("CHROMEDRIVER", setup::CHROMEDRIVER)
         .env("WASM_BINDGEN_TEST_TIMEOUT", "180"))?;
+    // 4c. The same cases and the book's programs in Firefox (geckodriver from `cargo install`).
+    let geckodriver = setup::geckodriver()?;
+    let firefox_test = |dir: &Path, tests: &[&str]| {
+        let mut cmd = Command::new("wasm-pack");
+        cmd.args(["test", "--headless", "--firefox", "--geckodriver"])
+            .arg(&geckodriver)
+            .arg("--")
+            .args(tests.iter().flat_map(|t| ["--test", t]))
+            .current_dir(dir)
+            .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
+            .env("GECKODRIVER", &geckodriver)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "180");
+        run(&mut cmd)
+    };
+    firefox_test(&root(), &["web", "web_isolated", "web_main_thread"])?;
+    firefox_test(&root().join("book/programs"), &["web"])?;
     // 5. The served book, end to end, in headless Chromium.
     e2e()?;
     // 6. The benchmarks build and run (a quick pass; real numbers come from `cargo bench`).
@@ -194,6 +220,10 @@ fn test_command() -> Result {
             "queue",
             "--bench",
             "process",
+            "--bench",
+            "process_queue",
+            "--bench",
+            "pipe",
         ])
         .env("BENCH_QUICK", "1"))?;
     eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());

@@ -8,14 +8,20 @@ use std::process::Command;
 
 const WASM_PACK: &str = "0.15.1";
 const MDBOOK: &str = "0.5.4";
+/// Built by `cargo install` (~4-8 min on 2 cores): left to itself, wasm-pack would download a
+/// release from GitHub, which is not reachable from every machine.
+const GECKODRIVER: &str = "0.37.1";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
+const FIREFOX: &str = "/usr/bin/firefox-esr";
 
 #[derive(PartialEq, Eq)]
 pub enum Need {
     /// Building and serving the book.
     Site,
-    /// Everything the tests need too (Chromium, chromedriver, playwright-core).
+    /// Everything the tests need too (Chromium, chromedriver, Firefox, geckodriver,
+    /// playwright-core).
     Everything,
 }
 
@@ -27,6 +33,7 @@ pub fn tools(need: Need) -> Result {
     cargo_install("mdbook", MDBOOK, &["--locked"])?;
     if need == Need::Everything {
         chromium()?;
+        cargo_install("geckodriver", GECKODRIVER, &["--locked"])?;
         npm_packages()?;
     }
     Ok(())
@@ -120,12 +127,20 @@ fn cargo_install(name: &str, version: &str, extra: &[&str]) -> Result {
     run(&mut cmd)
 }
 
-/// Debian's Chromium and its WebDriver (never a browser download), and Node.js for the
-/// end-to-end test, from the system's packages.
+/// Debian's Chromium and its WebDriver, Debian's Firefox ESR, WebKitGTK's WebDriver with Xvfb
+/// (never a browser download),
+/// and Node.js for the end-to-end test, from the system's packages.
 fn chromium() -> Result {
     let mut missing = Vec::new();
     if !(Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists()) {
         missing.extend(["chromium", "chromium-driver"]);
+    }
+    if !Path::new(FIREFOX).exists() {
+        missing.push("firefox-esr");
+    }
+    // WebKitGTK's MiniBrowser and its WebDriver; it needs a display, so Xvfb too.
+    if !(Path::new(WEBKIT_DRIVER).exists() && on_path("xvfb-run")) {
+        missing.extend(["webkit2gtk-driver", "xvfb"]);
     }
     if !on_path("node") || !on_path("npm") {
         missing.extend(["nodejs", "npm"]);
@@ -153,6 +168,17 @@ fn chromium() -> Result {
     apt(&[&["install", "-y"][..], &missing].concat())
 }
 
+/// geckodriver as `cargo install` put it (on PATH): wasm-pack and the wasm-bindgen test runner
+/// are each told where it is (`--geckodriver`, `GECKODRIVER`).
+pub fn geckodriver() -> Result<std::path::PathBuf> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("geckodriver"))
+        .find(|path| path.is_file())
+        .ok_or_else(|| "geckodriver is not on PATH (cargo install geckodriver)".to_owned())
+}
+
 fn on_path(bin: &str) -> bool {
     Command::new(bin)
         .arg("--version")
@@ -160,13 +186,16 @@ fn on_path(bin: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// playwright-core for the end-to-end test, from tests/e2e/package-lock.json.
+/// playwright-core (Chromium) and selenium-webdriver (Firefox, WebKit) for the end-to-end
+/// tests, from tests/e2e/package-lock.json.
 fn npm_packages() -> Result {
     let dir = root().join("tests/e2e");
-    if dir
-        .join("node_modules/playwright-core/package.json")
-        .exists()
-    {
+    if ["playwright-core", "selenium-webdriver"].iter().all(|p| {
+        dir.join("node_modules")
+            .join(p)
+            .join("package.json")
+            .exists()
+    }) {
         return Ok(());
     }
     run(Command::new("npm")

@@ -13,6 +13,8 @@ extern "C" {
     /// Asks the coordinator for one more pooled worker. Never blocks.
     pub(crate) fn request_worker();
     /// Starts the coordinator worker and `count` pooled workers; resolves when they are ready.
+    /// If they cannot start (a worker fails, or they are not ready within 10 s of the agent
+    /// running), calls `on_fail(message)` once and rejects with that message.
     pub(crate) fn start_coordinator(
         glue_url: &str,
         coordinator_url: &str,
@@ -20,6 +22,7 @@ extern "C" {
         module: JsValue,
         memory: JsValue,
         count: u32,
+        on_fail: JsValue,
     ) -> JsValue;
 }
 

@@ -17,6 +17,7 @@
 //! | `idle`     | workers between "queue empty" and their next look at the queue      |
 //! | `starting` | workers requested that have not reached `worker_main` yet           |
 //! | `live`     | workers inside `worker_main`                                        |
+//! | `failed`   | why the bridge gave up starting the pool (`start_failed`), if it did |
 
 use crate::internal::Mutex;
 use crate::primitive::{AtomicU32, Ordering::*};
@@ -35,6 +36,7 @@ struct State {
     live: u32,
     /// Workers kept even when idle (the size the pool was started with).
     keep: u32,
+    failed: Option<String>,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -44,6 +46,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     starting: 0,
     live: 0,
     keep: 0,
+    failed: None,
 });
 
 /// Bumped on every push: a worker parks only while it is unchanged since it saw the queue
@@ -74,12 +77,23 @@ pub(crate) fn begin(count: u32) -> bool {
     true
 }
 
+/// The bridge gave up starting the pool (a worker failed, or none came up in time): `why`
+/// says how many came up. Called once, from the agent that started the pool.
+pub(crate) fn start_failed(why: String) {
+    STATE.lock().failed = Some(why);
+}
+
 /// Queues a job for a pooled worker. Never blocks (callable on the page).
 pub(crate) fn spawn(_name: &str, job: Job) -> Result<(), String> {
     let grow = {
         let mut s = STATE.lock();
         if !s.running {
             return Err("no worker pool: call start_workers(n) before starting threads".into());
+        }
+        // A job queued where no worker is up, nor is coming, would wait for ever. Workers that
+        // come up late (after the bridge gave up) still take jobs: then `live` is above zero.
+        if let Some(why) = s.failed.as_ref().filter(|_| s.live == 0) {
+            return Err(format!("the worker pool could not start: {why}"));
         }
         s.jobs.push_back(job);
         let grow = s.jobs.len() as u32 > s.idle + s.starting;
