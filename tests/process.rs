@@ -8,6 +8,11 @@
 
 concurrency::process_test_main!();
 
+#[allow(unused_macros)]
+#[macro_use]
+mod native_harness;
+use native_harness::bounded;
+
 use concurrency::process::{self, Process, StartMethod};
 use concurrency::{active_children, current_process, parent_process, Error};
 use std::io::Write;
@@ -17,23 +22,6 @@ use std::time::{Duration, Instant};
 
 /// CPython's SHORT_TIMEOUT: the bound on every wait for a child.
 const SHORT: Duration = Duration::from_secs(30);
-const WATCHDOG: Duration = Duration::from_secs(120);
-
-fn bounded(name: &'static str, body: fn()) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name(name.to_owned())
-        .spawn(move || {
-            let r = std::panic::catch_unwind(body);
-            let _ = tx.send(r);
-        })
-        .unwrap();
-    match rx.recv_timeout(WATCHDOG) {
-        Ok(Ok(())) => {}
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("{name} hung: no result within {WATCHDOG:?}"),
-    }
-}
 
 macro_rules! bounded_tests {
     ($($name:ident),* $(,)?) => {

@@ -10,31 +10,19 @@
 
 concurrency::process_test_main!();
 
+#[allow(unused_macros)]
+#[macro_use]
+mod native_harness;
+use native_harness::bounded;
+
 use concurrency::ipc::{pipe, Connection, JoinableQueue, Queue};
 use concurrency::{Error, Process};
 use std::time::{Duration, Instant};
 
 /// CPython's SHORT_TIMEOUT: the bound on every wait for a child or a blocking call.
 const SHORT: Duration = Duration::from_secs(30);
-const WATCHDOG: Duration = Duration::from_secs(120);
 /// A killed peer must be reported within this (the ring checks every 20 ms).
 const DEATH_NOTICED: Duration = Duration::from_secs(1);
-
-fn bounded(name: &'static str, body: fn()) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name(name.to_owned())
-        .spawn(move || {
-            let r = std::panic::catch_unwind(body);
-            let _ = tx.send(r);
-        })
-        .unwrap();
-    match rx.recv_timeout(WATCHDOG) {
-        Ok(Ok(())) => {}
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("{name} hung: no result within {WATCHDOG:?}"),
-    }
-}
 
 macro_rules! bounded_tests {
     ($($name:ident),* $(,)?) => {

@@ -1,7 +1,8 @@
 //! What the native test crates share: `bounded`, which runs a case body on a thread of its own
 //! under a watchdog, so a hang fails the test with its name instead of stalling CI, and
-//! `native_test!`, the harness their case lists expand with. Used by `tests/native.rs` and by
-//! the book's programs (`book/programs/tests/native.rs`, through `#[path]`).
+//! `native_test!`, the harness their case lists expand with. Used by `tests/native.rs`,
+//! `tests/isolated.rs`, the process tests, and the book's programs
+//! (`book/programs/tests/native.rs`, through `#[path]`).
 
 use std::time::Duration;
 
