@@ -17,11 +17,13 @@ fn main() {
 }
 
 #[cfg(target_os = "linux")]
+mod child_harness;
+
+#[cfg(target_os = "linux")]
 mod linux {
     use concurrency::ipc::{pipe, Connection, ConnectionHandle, Pipe};
     use concurrency::Error;
-    use std::process::{Child, Command, ExitStatus};
-    use std::sync::Mutex;
+    use std::process::{Child, Command};
     use std::time::{Duration, Instant};
 
     const ROLE: &str = "CONCURRENCY_IPC_ROLE";
@@ -31,23 +33,13 @@ mod linux {
     /// A killed peer must be reported within this (the ring checks every 20 ms).
     const DEATH_NOTICED: Duration = Duration::from_secs(1);
 
-    /// A test: its name and its body (`Err` says why it failed).
-    type Case = (&'static str, fn() -> Result<(), String>);
-
-    /// Pids of live children, killed by the watchdog if the binary times out.
-    static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+    use crate::child_harness::{self, wait, Case};
 
     pub fn main() {
         if let Ok(role) = std::env::var(ROLE) {
             child(&role);
             return;
         }
-        std::thread::spawn(|| {
-            std::thread::sleep(Duration::from_secs(120));
-            eprintln!("tests/ipc.rs: watchdog: no result within 120 s");
-            kill_children();
-            std::process::exit(1);
-        });
         let tests: &[Case] = &[
             (
                 "mp17_child_echoes_upper_cased_strings_over_a_pipe",
@@ -90,32 +82,7 @@ mod linux {
                 one_way_pipe_to_a_child_and_large_messages_across_wraps,
             ),
         ];
-        let filter: Vec<String> = std::env::args()
-            .skip(1)
-            .filter(|a| !a.starts_with('-'))
-            .collect();
-        let (mut passed, mut failed) = (0, 0);
-        for (name, test) in tests {
-            if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-                continue;
-            }
-            let start = Instant::now();
-            match test() {
-                Ok(()) => {
-                    passed += 1;
-                    println!("test {name} ... ok ({:.0?})", start.elapsed());
-                }
-                Err(why) => {
-                    failed += 1;
-                    println!("test {name} ... FAILED: {why}");
-                }
-            }
-            kill_children();
-        }
-        println!("{passed} passed, {failed} failed");
-        if failed > 0 {
-            std::process::exit(1);
-        }
+        child_harness::run("tests/ipc.rs", tests, Duration::from_secs(120));
     }
 
     // ---------------------------------------------------------------- the parent's side
@@ -131,34 +98,8 @@ mod linux {
             cmd.env(format!("{END}{i}"), h.encode());
         }
         let child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
-        CHILDREN.lock().unwrap().push(child.id());
+        child_harness::track(&child);
         Ok(child)
-    }
-
-    fn kill_children() {
-        for pid in CHILDREN.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
-            // SAFETY: kill(2) with a pid we started; at worst it is already gone (ESRCH).
-            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-        }
-    }
-
-    /// Waits for `child` up to `within`; kills it after that.
-    fn wait(child: &mut Child, within: Duration) -> Result<ExitStatus, String> {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-                return Ok(status);
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "child {} did not exit within {within:?}",
-                    child.id()
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
     }
 
     /// Runs `f` on a helper thread; its result if it ends within `within`.

@@ -18,6 +18,9 @@ fn main() {
 }
 
 #[cfg(target_os = "linux")]
+mod child_harness;
+
+#[cfg(target_os = "linux")]
 mod linux {
     use concurrency::process::shared::{
         Arena, Array, Condition, Event, Lock, RLock, Semaphore, Value,
@@ -25,8 +28,7 @@ mod linux {
     use concurrency::sys::region::RegionHandle;
     use concurrency::Error;
     use std::os::unix::process::ExitStatusExt;
-    use std::process::{Child, Command, ExitStatus};
-    use std::sync::Mutex;
+    use std::process::{Child, Command};
     use std::time::{Duration, Instant};
 
     const ROLE: &str = "CONCURRENCY_SHARED_ROLE";
@@ -40,22 +42,13 @@ mod linux {
     /// Increments per process in the counting tests.
     const INCREMENTS: i64 = 10_000;
 
-    type Case = (&'static str, fn() -> Result<(), String>);
-
-    /// Pids of live children, killed by the watchdog or after each test.
-    static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+    use crate::child_harness::{self, wait, Case};
 
     pub fn main() {
         if let Ok(role) = std::env::var(ROLE) {
             child(&role);
             return;
         }
-        std::thread::spawn(|| {
-            std::thread::sleep(Duration::from_secs(240));
-            eprintln!("tests/shared_sync.rs: watchdog: no result within 240 s");
-            kill_children();
-            std::process::exit(1);
-        });
         let tests: &[Case] = &[
             (
                 "lock_makes_two_processes_increments_exact",
@@ -106,32 +99,7 @@ mod linux {
                 value_and_array_get_set_and_get_lock_across_processes,
             ),
         ];
-        let filter: Vec<String> = std::env::args()
-            .skip(1)
-            .filter(|a| !a.starts_with('-'))
-            .collect();
-        let (mut passed, mut failed) = (0, 0);
-        for (name, test) in tests {
-            if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-                continue;
-            }
-            let start = Instant::now();
-            match test() {
-                Ok(()) => {
-                    passed += 1;
-                    println!("test {name} ... ok ({:.0?})", start.elapsed());
-                }
-                Err(why) => {
-                    failed += 1;
-                    println!("test {name} ... FAILED: {why}");
-                }
-            }
-            kill_children();
-        }
-        println!("{passed} passed, {failed} failed");
-        if failed > 0 {
-            std::process::exit(1);
-        }
+        child_harness::run("tests/shared_sync.rs", tests, Duration::from_secs(240));
     }
 
     // ---------------------------------------------------------------- the parent's side
@@ -154,34 +122,8 @@ mod linux {
             )
             .env(ARG, arg);
         let child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
-        CHILDREN.lock().unwrap().push(child.id());
+        child_harness::track(&child);
         Ok(child)
-    }
-
-    fn kill_children() {
-        for pid in CHILDREN.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
-            // SAFETY: kill(2) with a pid we started; at worst it is already gone (ESRCH).
-            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-        }
-    }
-
-    /// Waits for `child` up to `within`; kills it after that.
-    fn wait(child: &mut Child, within: Duration) -> Result<ExitStatus, String> {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-                return Ok(status);
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "child {} did not exit within {within:?}",
-                    child.id()
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
     }
 
     /// Waits for `child` and wants exit code 0 (children print why they failed).
