@@ -139,7 +139,7 @@ fn chromium() -> Result {
         missing.push("firefox-esr");
     }
     // WebKitGTK's MiniBrowser and its WebDriver; it needs a display, so Xvfb too.
-    if !(Path::new(WEBKIT_DRIVER).exists() && on_path("xvfb-run")) {
+    if !(Path::new(WEBKIT_DRIVER).exists() && Path::new("/usr/bin/xvfb-run").exists()) {
         missing.extend(["webkit2gtk-driver", "xvfb"]);
     }
     if !on_path("node") || !on_path("npm") {
