@@ -1,5 +1,5 @@
 //! Unit tests of the lock-free FIFO stores (`fifo_list.rs`, `fifo_ring.rs`) and of the move from
-//! one to the other (`fifo_core.rs`), small enough for Miri (`cargo miri test --lib fifo`),
+//! one to the other (`fifo_core.rs`), small enough for Miri (`cargo miri test --lib algo::fifo`),
 //! which checks their unsafe code for undefined behaviour, data races and leaks; the items are
 //! boxed so that a leak or a double drop shows.
 

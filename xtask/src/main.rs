@@ -156,7 +156,7 @@ fn test_command() -> Result {
     // 3b. Miri: undefined behaviour, data races and leaks in the unsafe lock-free queue
     //     stores (src/algo/fifo_*.rs), their unit tests on a few scheduling seeds.
     run(cargo()
-        .args(["miri", "test", "--lib", "fifo"])
+        .args(["miri", "test", "--lib", "algo::fifo"])
         .env("MIRIFLAGS", "-Zmiri-many-seeds=0..4"))?;
     //     The pipe's byte ring over heap memory (src/ipc): its copies and handshake. Miri's
     //     weak-memory emulation crashes Miri itself on this code (a Miri bug), so it is off
