@@ -228,10 +228,11 @@ fn dispatch() -> i32 {
     }
     install_panic_header(&boot.name);
     let wrapper_addr = target::addr_at(boot.wrapper);
-    // SAFETY: `verify` proved this process runs the parent's image, in which the parent took
+    // Why this is sound: `verify` proved this process runs the parent's image, in which the parent took
     // `boot.wrapper` as the offset of a function of type `target::Wrapper` (`Builder::target`
     // stores `target::run::<A, R>` as exactly that type), so the same offset from the same
     // anchor is that function here.
+    // SAFETY: the same image, so this offset is a `target::Wrapper` here (proved just above).
     let wrapper: target::Wrapper =
         unsafe { std::mem::transmute::<usize, target::Wrapper>(wrapper_addr) };
     let target_addr = target::addr_at(boot.target);

@@ -211,10 +211,11 @@ fn send_with_fds(sock: BorrowedFd<'_>, bytes: &[u8], fds: &[RawFd]) -> io::Resul
         bytes: [0; CMSG_BYTES],
     };
     let space = cmsg_space(fds.len())?;
-    // SAFETY: an all-zero msghdr is valid; the pointers set below outlive the sendmsg call,
+    // Why this is sound: an all-zero msghdr is valid; the pointers set below outlive the sendmsg call,
     // `buf` is aligned for cmsghdr and at least `space` bytes long (`cmsg_space` checked), and
     // CMSG_FIRSTHDR of a msghdr whose control length is at least one header returns a pointer
     // into `buf`, whose data part holds `fds.len()` descriptors (CMSG_SPACE counted them).
+    // SAFETY: every pointer in `msg` is to a live local buffer of its stated length (proved just above).
     unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = &mut iov;
@@ -264,12 +265,13 @@ pub(crate) fn recv_with_fds(sock: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<
     let mut cbuf = CmsgBuf {
         bytes: [0; CMSG_BYTES],
     };
-    // SAFETY: as in `send_with_fds`: every pointer in `msg` refers to a live local buffer of
+    // Why this is sound: as in `send_with_fds`: every pointer in `msg` refers to a live local buffer of
     // the stated length. After recvmsg, CMSG_FIRSTHDR/NXTHDR walk only the `msg_controllen`
     // bytes the kernel wrote; an SCM_RIGHTS message of `cmsg_len` bytes carries
     // `(cmsg_len - CMSG_LEN(0)) / 4` new descriptors in its data, each now owned by this
     // process (and close-on-exec, MSG_CMSG_CLOEXEC). The count is capped by the bytes the
     // kernel wrote, so the reads stay inside `cbuf`.
+    // SAFETY: reads stay within the `msg_controllen` bytes the kernel wrote (proved just above).
     unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = &mut iov;

@@ -79,10 +79,11 @@ where
         Ok(a) => a,
         Err(why) => return Outcome::BadArguments(why),
     };
-    // SAFETY: `target` is the address of a `fn(A) -> R` of this image: the parent took it from
+    // Why this is sound: `target` is the address of a `fn(A) -> R` of this image: the parent took it from
     // a value of exactly that type (`Builder::target`), checked it lies in the executable, and
     // sent its offset together with the offset of this very instantiation; the child checked
     // that it runs the same image (`child::verify`) before calling this wrapper.
+    // SAFETY: `target` is a `fn(A) -> R` of this very image (proved just above).
     let f: fn(A) -> R = unsafe { std::mem::transmute::<usize, fn(A) -> R>(target) };
     let r = f(args);
     match postcard::to_allocvec(&r) {

@@ -63,10 +63,11 @@ fn futex_wait(
     let spec_ptr = spec
         .as_ref()
         .map_or(core::ptr::null(), |s| s as *const libc::timespec);
-    // SAFETY: `word` is a live, aligned 32-bit atomic for the whole call (we hold a reference),
+    // Why this is sound: `word` is a live, aligned 32-bit atomic for the whole call (we hold a reference),
     // and `spec_ptr` is null or points to `spec`, which outlives the call. FUTEX_WAIT only
     // reads both; the kernel compares the value atomically with respect to FUTEX_WAKE. For the
     // shared kind the reference also keeps the mapping alive (a region outlives its views).
+    // SAFETY: `word` and `spec_ptr` are live for the whole call (proved just above).
     let r = unsafe {
         libc::syscall(
             libc::SYS_futex,

@@ -89,10 +89,11 @@ impl<'a> Span<'a> {
     /// Copies `dst.len()` bytes from offset `at` into `dst`.
     pub fn read(&self, at: usize, dst: &mut [u8]) -> Result<(), Error> {
         self.check(at, dst.len())?;
-        // SAFETY: the source `at..at + dst.len()` is inside the span (checked above), valid for
+        // Why this is sound: the source `at..at + dst.len()` is inside the span (checked above), valid for
         // reads for 'a; `dst` is our own exclusive buffer, so the two cannot overlap. Every
         // bit pattern is a valid u8. The only writer that may race with this copy is another
         // process breaking the protocol: then `dst` gets garbage, which callers validate.
+        // SAFETY: the source range is inside the span and cannot overlap `dst` (proved just above).
         unsafe {
             core::ptr::copy_nonoverlapping(self.base.as_ptr().add(at), dst.as_mut_ptr(), dst.len())
         };
@@ -119,10 +120,11 @@ impl<'a> Span<'a> {
                 "a 32-bit word must be 4-byte aligned",
             ));
         }
-        // SAFETY: `at..at + 4` is inside the span (valid for 'a), and 4-aligned since the base
+        // Why this is sound: `at..at + 4` is inside the span (valid for 'a), and 4-aligned since the base
         // is 8-aligned. AtomicU32 has the size and alignment of u32, every bit pattern is
         // valid, and it tolerates writes from elsewhere (UnsafeCell), from another process's
         // atomics too. The borrow lasts 'a, which the memory outlives.
+        // SAFETY: a 4-aligned word inside the span, valid for 'a (proved just above).
         Ok(unsafe { &*self.base.as_ptr().add(at).cast::<AtomicU32>() })
     }
 
